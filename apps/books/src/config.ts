@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { MIN_SECRET_LENGTH } from "./security/keys.ts";
+
+/** Unset and empty variables are the same thing: `FOO= npm start` means "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: 'expected "true" or "false"' })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+
+const envSchema = z.object({
+  BOOKS_PORT: z.preprocess(
+    (value) => (value === "" || value === undefined ? undefined : value),
+    z.coerce.number().int().min(0).max(65_535).default(3000),
+  ),
+  BOOKS_HOST: optional(z.string()),
+  BOOKS_DATABASE_URL: optional(z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// URL" })),
+  KONTOR_DATA_DIR: z.preprocess((value) => (value === "" ? undefined : value), z.string().default("./data")),
+  BANK_BASE_URL: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    httpUrl.default("http://localhost:4000"),
+  ),
+  /** Where users reach books, when it differs from the address it listens on (behind a proxy). */
+  BOOKS_PUBLIC_URL: optional(httpUrl),
+  KONTOR_SECRET: optional(
+    z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`),
+  ),
+  /** Default: seed the demo for the embedded database, never for a PostgreSQL server. */
+  BOOKS_SEED_DEMO: optional(flag),
+});
+
+/** What a books process needs to start (see server.ts); parsed from the environment by loadConfig. */
+export interface ServerConfig {
+  port: number;
+  hostname: string | undefined;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  bankBaseUrl: string;
+  publicUrl: string | undefined;
+  secret: string | undefined;
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid books configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.BOOKS_PORT,
+    hostname: e.BOOKS_HOST,
+    databaseUrl: e.BOOKS_DATABASE_URL,
+    dataDir: e.KONTOR_DATA_DIR,
+    bankBaseUrl: stripTrailingSlash(e.BANK_BASE_URL),
+    publicUrl: e.BOOKS_PUBLIC_URL === undefined ? undefined : new URL(e.BOOKS_PUBLIC_URL).origin,
+    secret: e.KONTOR_SECRET,
+    seedDemo: e.BOOKS_SEED_DEMO ?? e.BOOKS_DATABASE_URL === undefined,
+  };
+}
+
+export function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}

@@ -1,0 +1,177 @@
+/**
+ * Indexes over the open documents, so each transaction looks up its few plausible documents by hash
+ * instead of being compared with all of them: by number key, payment reference, amount, discounted
+ * amount, IBAN, customer number and name token. Building them is linear in the documents; a lookup is
+ * linear in the length of the bank line. Buckets that grow too large to say anything (a name token or an
+ * amount shared by hundreds of documents) are not expanded.
+ */
+import { compactIban, nameTokens } from "./normalize.ts";
+import { compactReference, isValidRf, type NumberKeys, numberKeys } from "./references.ts";
+import type { MatchDocument } from "./schemas.ts";
+
+export interface DocInfo {
+  doc: MatchDocument;
+  /** True when outgoing money pays it (purchase invoices, receipts); sales invoices are paid by incoming money. */
+  outgoing: boolean;
+  keys: NumberKeys[];
+  /** Glued digits of number and reference with ≥ 5 significant digits, for one-edit typo comparison. */
+  concats: string[];
+  party: number;
+  /** Open amount less the agreed cash discount, when the document has terms. */
+  discounted?: number;
+}
+
+export interface Party {
+  id: number;
+  name: string;
+  /** Distinct token lists of the names this party appears under. */
+  names: string[][];
+  ibans: Set<string>;
+  docs: number[];
+  customerNumber?: string;
+}
+
+export interface MatchIndex {
+  docs: DocInfo[];
+  parties: Party[];
+  byFull: Map<string, number[]>;
+  bySig: Map<string, number[]>;
+  byConcat: Map<string, number[]>;
+  byReference: Map<string, number[]>;
+  byAmount: Map<number, number[]>;
+  byDiscounted: Map<number, number[]>;
+  /** IBAN → party ids */
+  byIban: Map<string, number[]>;
+  /** customer number key → party ids */
+  byCustomerFull: Map<string, number[]>;
+  byCustomerSig: Map<string, number[]>;
+  /** name token → party ids */
+  byNameToken: Map<string, number[]>;
+}
+
+function push<K>(map: Map<K, number[]>, key: K | undefined, value: number): void {
+  if (key === undefined || key === "") return;
+  const list = map.get(key);
+  if (!list) map.set(key, [value]);
+  else if (list[list.length - 1] !== value) list.push(value);
+}
+
+/** Union-find over documents: the same customer number or the same name means the same party. */
+function groupParties(docs: readonly MatchDocument[]): number[] {
+  const parent = docs.map((_, i) => i);
+  const find = (i: number): number => {
+    let r = i;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[i] !== r) {
+      const next = parent[i]!;
+      parent[i] = r;
+      i = next;
+    }
+    return r;
+  };
+  const union = (a: number, b: number): void => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+  const byName = new Map<string, number>();
+  const byCustomer = new Map<string, number>();
+  docs.forEach((d, i) => {
+    const side = d.kind === "sales_invoice" ? "s" : "p";
+    if (d.contactName) {
+      const key = `${side}:${nameTokens(d.contactName).join(" ")}`;
+      const seen = byName.get(key);
+      if (seen === undefined) byName.set(key, i);
+      else union(seen, i);
+    }
+    if (d.customerNumber) {
+      const key = `${side}:${compactReference(d.customerNumber)}`;
+      const seen = byCustomer.get(key);
+      if (seen === undefined) byCustomer.set(key, i);
+      else union(seen, i);
+    }
+  });
+  return docs.map((_, i) => find(i));
+}
+
+export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
+  const index: MatchIndex = {
+    docs: [],
+    parties: [],
+    byFull: new Map(),
+    bySig: new Map(),
+    byConcat: new Map(),
+    byReference: new Map(),
+    byAmount: new Map(),
+    byDiscounted: new Map(),
+    byIban: new Map(),
+    byCustomerFull: new Map(),
+    byCustomerSig: new Map(),
+    byNameToken: new Map(),
+  };
+  const roots = groupParties(documents);
+  const partyOfRoot = new Map<number, number>();
+  documents.forEach((doc, i) => {
+    const root = roots[i]!;
+    let partyId = partyOfRoot.get(root);
+    if (partyId === undefined) {
+      partyId = index.parties.length;
+      partyOfRoot.set(root, partyId);
+      index.parties.push({ id: partyId, name: doc.contactName ?? "", names: [], ibans: new Set(), docs: [] });
+    }
+    const party = index.parties[partyId]!;
+    party.docs.push(i);
+    if (doc.contactName) {
+      const tokens = nameTokens(doc.contactName);
+      if (
+        tokens.length > 0 &&
+        party.names.length < 4 &&
+        !party.names.some((n) => n.join(" ") === tokens.join(" "))
+      ) {
+        party.names.push(tokens);
+        for (const t of tokens) push(index.byNameToken, t, partyId);
+      }
+      if (!party.name) party.name = doc.contactName;
+    }
+    const iban = compactIban(doc.contactIban);
+    if (iban && !party.ibans.has(iban)) {
+      party.ibans.add(iban);
+      push(index.byIban, iban, partyId);
+    }
+    if (doc.customerNumber) {
+      party.customerNumber ??= doc.customerNumber;
+      const keys = numberKeys(doc.customerNumber);
+      push(index.byCustomerFull, keys.full, partyId);
+      if (keys.digitCount >= 4) push(index.byCustomerSig, keys.sig, partyId);
+    }
+
+    const keys: NumberKeys[] = [];
+    const concats: string[] = [];
+    for (const text of [doc.number, doc.paymentReference]) {
+      if (!text) continue;
+      const k = numberKeys(text);
+      keys.push(k);
+      push(index.byFull, k.full, i);
+      push(index.bySig, k.sig, i);
+      if (k.concat !== k.sig) push(index.byConcat, k.concat, i);
+      if (k.concat && k.digitCount >= 5 && !concats.includes(k.concat)) concats.push(k.concat);
+    }
+    if (doc.paymentReference) {
+      const ref = compactReference(doc.paymentReference);
+      if (ref.length >= 5) push(index.byReference, ref, i);
+    }
+    push(index.byAmount, doc.openAmount, i);
+    const info: DocInfo = { doc, outgoing: doc.kind !== "sales_invoice", keys, concats, party: partyId };
+    if (doc.cashDiscount) {
+      info.discounted = doc.openAmount - Math.round((doc.openAmount * doc.cashDiscount.basisPoints) / 10_000);
+      push(index.byDiscounted, info.discounted, i);
+    }
+    index.docs.push(info);
+  });
+  return index;
+}
+
+/** Whether a payment reference looks like an ISO 11649 RF reference (then it is trusted as unique). */
+export function isStructuredReference(reference: string): boolean {
+  return isValidRf(compactReference(reference));
+}

@@ -1,0 +1,741 @@
+/**
+ * `suggest(dataset)`: for each bank transaction, the document(s) it most likely pays — or nothing.
+ *
+ * 1. Index the open documents (candidates.ts).
+ * 2. Per transaction, look up candidates by reference keys, RF reference, customer number, IBAN, payer
+ *    name and amount; describe each candidate (and each plausible set of documents for one payment) by
+ *    its signals; score them against each other and against "none" (score.ts).
+ * 3. Allocate globally, best score first: a document is taken once (partial payments may share one while
+ *    its open amount lasts); a transaction whose candidate was taken is re-scored without it.
+ * Deterministic: inputs are walked in order, sorts are stable and ties break on input position.
+ */
+import { formatAmount } from "@kontor/money";
+import {
+  type AmountKind,
+  type AmountRelation,
+  DISCOUNT_GRACE_DAYS,
+  discountAmount,
+  findSubsets,
+  MAX_FEE_MINOR,
+  relate,
+  type SubsetItem,
+  undiscountedCandidates,
+} from "./amounts.ts";
+import { buildIndex, type DocInfo, type MatchIndex } from "./candidates.ts";
+import { compactIban, nameSimilarity, nameTokens, normalizeRemittance } from "./normalize.ts";
+import {
+  digitRuns,
+  extractRfs,
+  REMITTANCE_LIMIT,
+  type Window,
+  windowsOf,
+  withinOneEdit,
+} from "./references.ts";
+import { type Dataset, parseDataset, type Transaction } from "./schemas.ts";
+import { confidence, logitOf, SUGGEST_THRESHOLD, WEIGHTS, type Weights } from "./score.ts";
+
+export type DifferenceReason = "cash_discount" | "bank_fee" | "partial_payment" | "overpayment";
+
+export interface Suggestion {
+  transactionId: string;
+  score: number;
+  allocations: { documentId: string; amount: string }[];
+  difference?: { amount: string; reason: DifferenceReason };
+  reasons: string[];
+}
+
+export interface SuggestOptions {
+  weights?: Weights;
+  threshold?: number;
+}
+
+export type RefLevel = "rf" | "full" | "long" | "medium" | "weak" | "fuzzy" | "truncated";
+const REF_RANK: Record<RefLevel, number> = {
+  rf: 7,
+  full: 6,
+  long: 5,
+  medium: 4,
+  fuzzy: 3,
+  truncated: 2,
+  weak: 1,
+};
+
+/** One way to explain a transaction: the documents it pays and the signals for it. */
+export interface Option {
+  docs: number[];
+  features: string[];
+  logit: number;
+  reasons: string[];
+  diff: number;
+  diffReason?: DifferenceReason;
+  /** Leaves the document partly open: other partial payments may still be allocated to it. */
+  partial: boolean;
+}
+
+/** Key buckets larger than this say nothing ("2026" in many numbers); they are not expanded. */
+const MAX_KEY_BUCKET = 20;
+const MAX_AMOUNT_BUCKET = 64;
+const MAX_NAME_BUCKET = 64;
+const MAX_PARTY_DOCS = 60;
+const MAX_SUBSET_POOL = 16;
+
+interface Context {
+  index: MatchIndex;
+  weights: Weights;
+}
+
+function windowLevel(w: Window, via: "full" | "digits"): RefLevel {
+  if (w.atCut || w.embedded) return "weak";
+  if (via === "full") return w.digitCount >= 3 ? "full" : "medium";
+  if (w.digitCount >= 6) return "long";
+  if (w.digitCount >= 4) return "medium";
+  return "weak";
+}
+
+function diffReasonOf(kind: AmountKind): DifferenceReason | undefined {
+  switch (kind) {
+    case "exact":
+    case "mismatch":
+      return undefined;
+    case "discount_terms":
+    case "discount_unauth":
+      return "cash_discount";
+    case "fee":
+      return "bank_fee";
+    case "partial":
+      return "partial_payment";
+    case "overpayment":
+      return "overpayment";
+  }
+}
+
+function percentText(bp: number): string {
+  return `${bp / 100}%`.replace(".", ",");
+}
+
+function amountReason(rel: AmountRelation, currency: string, plural: boolean): string {
+  const what = plural ? "the open amounts" : "the open amount";
+  const d = formatAmount(Math.abs(rel.diff), currency);
+  switch (rel.kind) {
+    case "exact":
+      return `amount equals ${what}`;
+    case "discount_terms":
+      return `amount equals ${what} less ${percentText(rel.basisPoints ?? 0)} cash discount within the terms (${d})`;
+    case "discount_unauth":
+      return `amount equals ${what} less ${percentText(rel.basisPoints ?? 0)} cash discount taken without terms (${d})`;
+    case "fee":
+      return `amount is ${d} below ${what}: bank fee deducted`;
+    case "partial":
+      return `partial payment: ${d} of ${what} stay open`;
+    case "overpayment":
+      return `overpayment of ${d}`;
+    case "mismatch":
+      return `amount differs from ${what} by ${d}`;
+  }
+}
+
+interface TxSignals {
+  refHits: Map<number, RefLevel>;
+  customerParties: Set<number>;
+  ibanParties: Set<number>;
+  nameSim: Map<number, number>;
+  runs: string[];
+  consumed: Set<string>;
+  /** Glued digits of a number cut off at the end of a 140-character remittance. */
+  cutPrefix?: string;
+}
+
+function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
+  const raw = tx.remittanceInformation ?? "";
+  const rem = normalizeRemittance(raw);
+  const e2e = tx.endToEndId ? normalizeRemittance(tx.endToEndId) : "";
+  const cut = raw.length >= REMITTANCE_LIMIT - 5;
+  const refHits = new Map<number, RefLevel>();
+  const consumed = new Set<string>();
+  const customerParties = new Set<number>();
+  const hit = (docs: number[] | undefined, level: RefLevel, w?: Window): void => {
+    if (!docs || docs.length > MAX_KEY_BUCKET) return;
+    for (const d of docs) {
+      const prev = refHits.get(d);
+      if (!prev || REF_RANK[level] > REF_RANK[prev]) refHits.set(d, level);
+    }
+    if (w?.concat && level !== "weak") consumed.add(w.concat);
+  };
+  let cutPrefix: string | undefined;
+  for (const [text, isCut] of [
+    [rem, cut],
+    [e2e, false],
+  ] as const) {
+    if (text === "") continue;
+    for (const w of windowsOf(text, isCut)) {
+      if (w.full) hit(index.byFull.get(w.full), windowLevel(w, "full"), w);
+      if (w.sig !== undefined) {
+        const level = windowLevel(w, "digits");
+        hit(index.bySig.get(w.sig), level, w);
+        if (w.concat !== undefined) {
+          hit(index.byConcat.get(w.concat), level, w);
+          if (w.concat !== w.sig) hit(index.bySig.get(w.concat), level, w);
+        }
+        if (
+          w.atCut &&
+          w.concat &&
+          w.concat.length >= 4 &&
+          (!cutPrefix || w.concat.length > cutPrefix.length)
+        ) {
+          cutPrefix = w.concat;
+        }
+      }
+      if (!w.atCut) {
+        const byFull = w.full ? index.byCustomerFull.get(w.full) : undefined;
+        const bySig =
+          w.sig !== undefined && w.digitCount >= 4 && !w.embedded
+            ? index.byCustomerSig.get(w.sig)
+            : undefined;
+        for (const list of [byFull, bySig]) {
+          if (list && list.length <= 3) for (const p of list) customerParties.add(p);
+        }
+      }
+    }
+    for (const rf of extractRfs(text)) hit(index.byReference.get(rf), "rf");
+  }
+
+  const ibanParties = new Set<number>();
+  const iban = compactIban(tx.counterpartyIban);
+  if (iban) for (const p of index.byIban.get(iban) ?? []) ibanParties.add(p);
+
+  const nameSim = new Map<number, number>();
+  if (tx.counterpartyName) {
+    const tokens = nameTokens(tx.counterpartyName);
+    for (const t of tokens) {
+      if (t.length < 3) continue;
+      const parties = index.byNameToken.get(t);
+      if (!parties || parties.length > MAX_NAME_BUCKET) continue;
+      for (const p of parties) {
+        if (nameSim.has(p)) continue;
+        let best = 0;
+        for (const n of index.parties[p]!.names) best = Math.max(best, nameSimilarity(tokens, n));
+        nameSim.set(p, best);
+      }
+    }
+  }
+  const signals: TxSignals = {
+    refHits,
+    customerParties,
+    ibanParties,
+    nameSim,
+    runs: digitRuns(`${rem} ${e2e}`),
+    consumed,
+  };
+  if (cutPrefix) signals.cutPrefix = cutPrefix;
+  return signals;
+}
+
+function partyFeature(tx: Transaction, info: DocInfo, s: TxSignals, index: MatchIndex): string {
+  if (s.ibanParties.has(info.party)) return "iban";
+  const sim = s.nameSim.get(info.party) ?? 0;
+  if (sim >= 0.8) return "name";
+  if (sim >= 0.5) return "namepart";
+  if ((tx.counterpartyName || tx.counterpartyIban) && index.parties[info.party]!.names.length > 0)
+    return "other";
+  return "none";
+}
+
+function dateFeature(tx: Transaction, info: DocInfo): string {
+  const delta = tx.day - info.doc.issueDay;
+  if (info.doc.kind === "receipt") {
+    if (delta >= -1 && delta <= 4) return "close";
+    if (delta >= -3 && delta <= 14) return "near";
+    return "far";
+  }
+  if (delta < -7) return "early";
+  if (delta < 0) return "slightlyearly";
+  if (delta <= 120) return "normal";
+  if (delta <= 365) return "late";
+  return "verylate";
+}
+
+function refFeature(info: DocInfo, s: TxSignals, docIdx: number): RefLevel | undefined {
+  const level = s.refHits.get(docIdx);
+  if (level) return level;
+  for (const c of info.concats) {
+    for (const run of s.runs) {
+      if (
+        !s.consumed.has(run) &&
+        Math.abs(run.length - c.length) <= 1 &&
+        run.length >= 5 &&
+        withinOneEdit(run, c)
+      ) {
+        return "fuzzy";
+      }
+    }
+    if (s.cutPrefix && c.startsWith(s.cutPrefix) && c !== s.cutPrefix) return "truncated";
+  }
+  return undefined;
+}
+
+function refReason(level: RefLevel, info: DocInfo): string {
+  const n = info.doc.number ?? info.doc.paymentReference ?? info.doc.id;
+  switch (level) {
+    case "rf":
+      return `structured creditor reference ${info.doc.paymentReference ?? ""} in remittance`.replace(
+        "  ",
+        " ",
+      );
+    case "full":
+    case "long":
+    case "medium":
+      return `invoice number ${n} in remittance`;
+    case "weak":
+      return `part of invoice number ${n} in remittance`;
+    case "fuzzy":
+      return `invoice number ${n} in remittance with one typo`;
+    case "truncated":
+      return `start of invoice number ${n} where the remittance is cut off`;
+  }
+}
+
+function singleOption(
+  tx: Transaction,
+  paid: number,
+  docIdx: number,
+  s: TxSignals,
+  ctx: Context,
+  ref: RefLevel | undefined,
+): Option {
+  const info = ctx.index.docs[docIdx]!;
+  const doc = info.doc;
+  const features = ["bias.single"];
+  const reasons: string[] = [];
+  if (ref) {
+    features.push(`ref.${ref}`);
+    reasons.push(refReason(ref, info));
+  }
+  if (s.customerParties.has(info.party)) {
+    features.push("cust");
+    reasons.push(`customer number ${ctx.index.parties[info.party]!.customerNumber ?? ""} in remittance`);
+  }
+  const rel = relate(paid, doc.openAmount, doc.cashDiscount, tx.day);
+  features.push(`amt.${rel.kind}`);
+  reasons.push(amountReason(rel, tx.currency, false));
+  const party = partyFeature(tx, info, s, ctx.index);
+  features.push(`party.${party}`);
+  const who = ctx.index.parties[info.party]!.name || "the contact";
+  if (party === "iban") reasons.push(`payer IBAN belongs to ${who}`);
+  else if (party === "name" || party === "namepart") reasons.push(`payer name matches ${who}`);
+  else if (party === "other") reasons.push(`paid by another party than ${who}`);
+  const date = dateFeature(tx, info);
+  features.push(`date.${date}`);
+  const delta = tx.day - doc.issueDay;
+  if (doc.kind === "receipt") reasons.push(`card payment ${delta} day(s) after the receipt date`);
+  else if (delta >= 0) reasons.push(`paid ${delta} day(s) after the ${doc.kind.replace("_", " ")} date`);
+  else reasons.push(`paid ${-delta} day(s) before the ${doc.kind.replace("_", " ")} date`);
+  const reversed = info.outgoing !== tx.amount < 0;
+  if (reversed) {
+    features.push("reversed");
+    reasons.push(
+      info.outgoing
+        ? "money flows in: refund or credit note from the supplier"
+        : "money flows out: refund or credit note to the customer",
+    );
+  }
+  const option: Option = {
+    docs: [docIdx],
+    features,
+    logit: logitOf(features, ctx.weights),
+    reasons,
+    diff: rel.diff,
+    partial: rel.kind === "partial",
+  };
+  const why = diffReasonOf(rel.kind);
+  if (why) option.diffReason = why;
+  return option;
+}
+
+/** Discounted amount of a document if paid on `day` within its Skonto terms, else its open amount. */
+function settleAmount(info: DocInfo, day: number): number {
+  const cd = info.doc.cashDiscount;
+  if (cd && info.discounted !== undefined && day <= cd.untilDay + DISCOUNT_GRACE_DAYS) return info.discounted;
+  return info.doc.openAmount;
+}
+
+function multiOption(
+  tx: Transaction,
+  paid: number,
+  docs: number[],
+  kind: "all" | "some" | "none" | "subset",
+  filled: number,
+  s: TxSignals,
+  ctx: Context,
+): Option | undefined {
+  const infos = docs.map((d) => ctx.index.docs[d]!);
+  let open = 0;
+  for (const i of infos) open += i.doc.openAmount;
+  let rel: AmountRelation;
+  if (open === paid) rel = { kind: "exact", diff: 0 };
+  else {
+    let settle = 0;
+    for (const i of infos) settle += settleAmount(i, tx.day);
+    if (settle === paid) rel = { kind: "discount_terms", diff: paid - open };
+    else {
+      rel = { kind: "mismatch", diff: paid - open };
+      for (const bp of [200, 300]) {
+        let disc = 0;
+        for (const i of infos) disc += i.doc.openAmount - discountAmount(i.doc.openAmount, bp);
+        if (Math.abs(disc - paid) <= infos.length)
+          rel = { kind: "discount_unauth", diff: paid - open, basisPoints: bp };
+      }
+      if (rel.kind === "mismatch" && paid < open && open - paid <= MAX_FEE_MINOR)
+        rel = { kind: "fee", diff: paid - open };
+    }
+  }
+  if (rel.kind === "mismatch") return undefined;
+  const features = ["bias.multi", `mref.${kind}`, `msize.${Math.min(docs.length, 5)}`, `amt.${rel.kind}`];
+  if (filled > 0) features.push(`mfill.${Math.min(filled, 4)}`);
+  const reasons: string[] = [];
+  const referenced = infos.filter((_, k) => s.refHits.has(docs[k]!));
+  const numbers = (list: DocInfo[]) => list.map((i) => i.doc.number ?? i.doc.id).join(", ");
+  if (referenced.length > 0) reasons.push(`invoice numbers ${numbers(referenced)} in remittance`);
+  if (filled > 0) {
+    reasons.push(
+      `${numbers(infos.filter((_, k) => !s.refHits.has(docs[k]!)))} of the same contact complete the amount`,
+    );
+  }
+  if (kind === "none") reasons.push(`${docs.length} open documents of the same contact add up to the amount`);
+  reasons.push(amountReason(rel, tx.currency, true));
+  // The party signal of the set is the strongest one among its documents.
+  const parties = infos.map((i) => partyFeature(tx, i, s, ctx.index));
+  const order = ["iban", "name", "namepart", "other", "none"];
+  const party = parties.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? "none";
+  features.push(`party.${party}`);
+  const first = infos[0]!;
+  const who = ctx.index.parties[first.party]!.name || "the contact";
+  if (party === "iban") reasons.push(`payer IBAN belongs to ${who}`);
+  else if (party === "name" || party === "namepart") reasons.push(`payer name matches ${who}`);
+  else if (party === "other") reasons.push(`paid by another party than ${who}`);
+  if (infos.some((i) => s.customerParties.has(i.party))) features.push("cust");
+  const option: Option = {
+    docs: [...docs].sort((a, b) => a - b),
+    features,
+    logit: logitOf(features, ctx.weights),
+    reasons,
+    diff: rel.diff,
+    partial: false,
+  };
+  const why = diffReasonOf(rel.kind);
+  if (why) option.diffReason = why;
+  return option;
+}
+
+/** All options for one transaction, best first. */
+export function optionsFor(tx: Transaction, ctx: Context): Option[] {
+  const { index } = ctx;
+  const paid = Math.abs(tx.amount);
+  const outgoing = tx.amount < 0;
+  const s = collectSignals(tx, index);
+
+  const candidates = new Set<number>();
+  for (const d of s.refHits.keys()) candidates.add(d);
+  const parties = new Set<number>([...s.ibanParties, ...s.customerParties]);
+  for (const [p, sim] of s.nameSim) if (sim >= 0.5) parties.add(p);
+  const partyPool: number[] = [];
+  for (const p of parties) {
+    const docs = index.parties[p]!.docs;
+    const usable = docs.filter((d) => {
+      const info = index.docs[d]!;
+      return info.outgoing === outgoing && info.doc.currency === tx.currency;
+    });
+    // Large parties: keep the documents issued closest before the payment.
+    const chosen =
+      usable.length <= MAX_PARTY_DOCS
+        ? usable
+        : [...usable]
+            .sort((a, b) => {
+              const da = Math.abs(tx.day - index.docs[a]!.doc.issueDay);
+              const db = Math.abs(tx.day - index.docs[b]!.doc.issueDay);
+              return da - db || a - b;
+            })
+            .slice(0, MAX_PARTY_DOCS);
+    for (const d of chosen) {
+      candidates.add(d);
+      partyPool.push(d);
+    }
+  }
+  // Amount lookups only add documents that carry some other evidence (checked below): an amount alone
+  // says nothing when hundreds of documents share it.
+  const amountDocs: number[] = [];
+  for (const list of [
+    index.byAmount.get(paid),
+    index.byDiscounted.get(paid),
+    ...undiscountedCandidates(paid).map((o) => index.byAmount.get(o)),
+  ]) {
+    if (list && list.length <= MAX_AMOUNT_BUCKET) amountDocs.push(...list);
+  }
+
+  const options: Option[] = [];
+  const considered = new Set<number>();
+  const consider = (d: number, requireEvidence: boolean): void => {
+    if (considered.has(d)) return;
+    considered.add(d);
+    const info = index.docs[d]!;
+    if (info.doc.currency !== tx.currency) return;
+    const ref = refFeature(info, s, d);
+    const reversed = info.outgoing !== outgoing;
+    if (reversed && (!ref || REF_RANK[ref] < REF_RANK.medium)) return;
+    if (requireEvidence && !ref) return;
+    options.push(singleOption(tx, paid, d, s, ctx, ref));
+  };
+  for (const d of candidates) consider(d, false);
+  for (const d of amountDocs) consider(d, true);
+
+  // One payment for several documents.
+  const strong = (d: number) => {
+    const level = s.refHits.get(d);
+    return level !== undefined && REF_RANK[level] >= REF_RANK.medium;
+  };
+  const referenced = [...s.refHits.keys()].filter((d) => {
+    const info = index.docs[d]!;
+    return strong(d) && info.outgoing === outgoing && info.doc.currency === tx.currency;
+  });
+  const seen = new Set<string>();
+  const addMulti = (docs: number[], kind: "all" | "some" | "none" | "subset", filled: number) => {
+    const key = [...docs].sort((a, b) => a - b).join(",");
+    if (docs.length < 2 || seen.has(key)) return;
+    seen.add(key);
+    const o = multiOption(tx, paid, docs, kind, filled, s, ctx);
+    if (o) options.push(o);
+  };
+  if (referenced.length >= 2) addMulti(referenced, "all", 0);
+  if (referenced.length >= 1) {
+    let sumRef = 0;
+    for (const d of referenced) sumRef += index.docs[d]!.doc.openAmount;
+    if (sumRef < paid) {
+      // Fill from the same contact's other open documents, nearest in date to the referenced ones first.
+      const lastIssue = Math.max(...referenced.map((d) => index.docs[d]!.doc.issueDay));
+      const refSet = new Set(referenced);
+      const pool = partyPool
+        .filter((d) => !refSet.has(d) && index.docs[d]!.doc.issueDay <= tx.day + 3)
+        .sort((a, b) => {
+          const ia = index.docs[a]!;
+          const ib = index.docs[b]!;
+          const ta = refFeature(ia, s, a) === "truncated" ? 0 : 1;
+          const tb = refFeature(ib, s, b) === "truncated" ? 0 : 1;
+          return (
+            ta - tb || Math.abs(ia.doc.issueDay - lastIssue) - Math.abs(ib.doc.issueDay - lastIssue) || a - b
+          );
+        })
+        .slice(0, MAX_SUBSET_POOL);
+      const items: SubsetItem[] = [...referenced, ...pool].map((d) => ({
+        amount: index.docs[d]!.doc.openAmount,
+      }));
+      const all = [...referenced, ...pool];
+      const required = referenced.map((_, k) => k);
+      for (const sol of findSubsets(paid, items, required, 4)) {
+        addMulti(
+          sol.map((k) => all[k]!),
+          "some",
+          sol.length - referenced.length,
+        );
+      }
+      const discounted: SubsetItem[] = all.map((d) => ({ amount: settleAmount(index.docs[d]!, tx.day) }));
+      for (const sol of findSubsets(paid, discounted, required, 4)) {
+        addMulti(
+          sol.map((k) => all[k]!),
+          "some",
+          sol.length - referenced.length,
+        );
+      }
+    } else if (sumRef > paid && referenced.length >= 3) {
+      const items = referenced.map((d) => ({ amount: index.docs[d]!.doc.openAmount }));
+      for (const sol of findSubsets(paid, items, [], Math.min(referenced.length - 1, 6))) {
+        addMulti(
+          sol.map((k) => referenced[k]!),
+          "subset",
+          0,
+        );
+      }
+    }
+  } else if (partyPool.length >= 2 && !options.some((o) => o.features.includes("amt.exact"))) {
+    const pool = partyPool
+      .filter((d) => index.docs[d]!.doc.issueDay <= tx.day + 3)
+      .sort((a, b) => index.docs[b]!.doc.issueDay - index.docs[a]!.doc.issueDay || a - b)
+      .slice(0, MAX_SUBSET_POOL);
+    for (const amounts of [
+      pool.map((d) => ({ amount: index.docs[d]!.doc.openAmount })),
+      pool.map((d) => ({ amount: settleAmount(index.docs[d]!, tx.day) })),
+    ]) {
+      for (const sol of findSubsets(paid, amounts, [], 4, 20_000, 3)) {
+        addMulti(
+          sol.map((k) => pool[k]!),
+          "none",
+          0,
+        );
+      }
+    }
+  }
+  // Best first; equal logits keep discovery order, which follows the input.
+  return options
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => b.o.logit - a.o.logit || a.i - b.i)
+    .map((x) => x.o);
+}
+
+interface Pending {
+  tx: number;
+  options: Option[];
+  score: number;
+  version: number;
+}
+
+/** Max-heap on score; ties pop the earlier transaction first, so allocation order is deterministic. */
+function heapPush(heap: Pending[], item: Pending): void {
+  heap.push(item);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i]!, heap[parent]!)) break;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+function heapPop(heap: Pending[]): Pending | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length > 0 && last) {
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+  return top;
+}
+
+function before(a: Pending, b: Pending): boolean {
+  return a.score > b.score || (a.score === b.score && a.tx < b.tx);
+}
+
+function scoreOf(options: readonly Option[]): number {
+  const best = options[0];
+  if (!best) return 0;
+  return confidence(
+    best.logit,
+    options.map((o) => o.logit),
+  );
+}
+
+export interface EngineResult {
+  suggestions: Suggestion[];
+}
+
+/** Suggestions for a parsed dataset. */
+export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): EngineResult {
+  const ctx: Context = { index: buildIndex(dataset.documents), weights: opts.weights ?? WEIGHTS };
+  const threshold = opts.threshold ?? SUGGEST_THRESHOLD;
+  const { index } = ctx;
+  const txs = dataset.transactions;
+
+  const pending: Pending[] = [];
+  const byDoc = new Map<number, number[]>();
+  const heap: Pending[] = [];
+  txs.forEach((tx, t) => {
+    const options = optionsFor(tx, ctx);
+    const p: Pending = { tx: t, options, score: scoreOf(options), version: 0 };
+    pending.push(p);
+    for (const o of options) {
+      for (const d of o.docs) {
+        const list = byDoc.get(d);
+        if (!list) byDoc.set(d, [t]);
+        else if (list[list.length - 1] !== t) list.push(t);
+      }
+    }
+    if (options.length > 0) heapPush(heap, { ...p });
+  });
+
+  // Remaining open amount per document; untouched documents are absent.
+  const remaining = new Map<number, number>();
+  const chosen = new Map<number, { option: Option; score: number; amounts: number[]; diff: number }>();
+  // A partial payment may go to a document while enough of it is open; anything else needs untouched ones.
+  const fitsAny = (o: Option, paid: number): boolean => {
+    if (o.partial) {
+      const d = o.docs[0]!;
+      return (remaining.get(d) ?? index.docs[d]!.doc.openAmount) >= paid;
+    }
+    return o.docs.every((d) => !remaining.has(d));
+  };
+
+  for (let item = heapPop(heap); item; item = heapPop(heap)) {
+    const current = pending[item.tx]!;
+    if (item.version !== current.version || chosen.has(item.tx)) continue;
+    if (item.score < threshold) break;
+    const tx = txs[item.tx]!;
+    const paid = Math.abs(tx.amount);
+    const best = current.options[0]!;
+    if (!fitsAny(best, paid)) {
+      current.options = current.options.filter((o) => fitsAny(o, paid));
+      current.score = scoreOf(current.options);
+      current.version++;
+      if (current.options.length > 0) heapPush(heap, { ...current });
+      continue;
+    }
+    const amounts = best.docs.map((d) => remaining.get(d) ?? index.docs[d]!.doc.openAmount);
+    let allocated = 0;
+    for (const a of amounts) allocated += a;
+    chosen.set(item.tx, { option: best, score: item.score, amounts, diff: paid - allocated });
+    const touched = new Set<number>();
+    for (const [k, d] of best.docs.entries()) {
+      remaining.set(d, best.partial ? amounts[k]! - paid : 0);
+      for (const other of byDoc.get(d) ?? []) if (other !== item.tx && !chosen.has(other)) touched.add(other);
+    }
+    // Competitors for the documents just taken drop out of other transactions' options.
+    for (const t of [...touched].sort((a, b) => a - b)) {
+      const p = pending[t]!;
+      const otherPaid = Math.abs(txs[t]!.amount);
+      const kept = p.options.filter((o) => fitsAny(o, otherPaid));
+      if (kept.length === p.options.length) continue;
+      p.options = kept;
+      p.score = scoreOf(kept);
+      p.version++;
+      if (kept.length > 0) heapPush(heap, { ...p });
+    }
+  }
+
+  const suggestions: Suggestion[] = [];
+  txs.forEach((tx, t) => {
+    const c = chosen.get(t);
+    if (!c) return;
+    const o = c.option;
+    // Allocations settle the documents' open amounts; the signed difference explains the rest, so
+    // Σ allocations + difference = |transaction amount| always holds.
+    const difference =
+      c.diff === 0
+        ? undefined
+        : {
+            amount: formatAmount(c.diff, tx.currency),
+            reason: o.diffReason ?? (c.diff > 0 ? ("overpayment" as const) : ("partial_payment" as const)),
+          };
+    suggestions.push({
+      transactionId: tx.id,
+      score: Math.round(c.score * 1000) / 1000,
+      allocations: o.docs.map((d, k) => ({
+        documentId: index.docs[d]!.doc.id,
+        amount: formatAmount(c.amounts[k]!, tx.currency),
+      })),
+      ...(difference ? { difference } : {}),
+      reasons: o.reasons,
+    });
+  });
+  return { suggestions };
+}
+
+/** Suggestions for a matching dataset as read from JSON; throws MatchingInputError on bad input. */
+export function suggest(input: unknown, opts: SuggestOptions = {}): EngineResult {
+  return suggestParsed(parseDataset(input), opts);
+}

@@ -110,6 +110,8 @@ export const migrations: Record<string, ForwardMigration> = {
           psu_id uuid references psus(id),
           redirect_uri text,
           nok_redirect_uri text,
+          step_token_hash text,
+          failed_attempts integer not null default 0,
           created_at timestamptz not null default now(),
           updated_at timestamptz not null default now()
         );

@@ -38,8 +38,8 @@ export interface AccountTable {
   currency: string;
   name: string;
   product: string;
-  status: "enabled" | "deleted" | "blocked";
-  debit_blocked: boolean;
+  status: Generated<"enabled" | "deleted" | "blocked">;
+  debit_blocked: Generated<boolean>;
   opening_balance_minor: number;
   /** Opening balance plus every booked transaction; kept in the same transaction as each booking. */
   booked_balance_minor: number;
@@ -49,11 +49,11 @@ export interface AccountTable {
 export interface MembershipTable {
   psu_id: string;
   account_id: string;
-  can_view: boolean;
-  can_create_payments: boolean;
-  can_approve_payments: boolean;
-  limit_per_transfer_minor: number | null;
-  limit_per_month_minor: number | null;
+  can_view: Generated<boolean>;
+  can_create_payments: Generated<boolean>;
+  can_approve_payments: Generated<boolean>;
+  limit_per_transfer_minor: ColumnType<number | null, number | null | undefined, number | null>;
+  limit_per_month_minor: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export type BookingStatus = "booked" | "pending";
@@ -103,10 +103,10 @@ export interface ConsentTable {
   combined: boolean;
   created_at: Timestamp;
   status_changed_at: Timestamp;
-  last_sca_at: Timestamp | null;
+  last_sca_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** Set when the bank wants SCA again before the next read (random re-SCA, 180-day rule). */
-  sca_required: boolean;
-  last_accessed_at: Timestamp | null;
+  sca_required: Generated<boolean>;
+  last_accessed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type ConsentScope = "accounts" | "balances" | "transactions";
@@ -136,6 +136,9 @@ export interface AuthorisationTable {
   psu_id: string | null;
   redirect_uri: string | null;
   nok_redirect_uri: string | null;
+  /** sha256 of the one-time token that ties the redirect pages' steps together (no cookie needed). */
+  step_token_hash: string | null;
+  failed_attempts: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

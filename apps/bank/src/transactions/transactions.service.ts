@@ -1,0 +1,196 @@
+import { formatAmount } from "@kontor/money";
+import { z } from "zod";
+import { berlinDate } from "../clock.ts";
+import type { Account, Transaction } from "../db/schema.ts";
+import type { BankDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import * as repo from "./transactions.repository.ts";
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+const cursorSchema = z.object({ c: z.string(), d: isoDate, s: z.number().int(), m: z.number().int() });
+
+export function encodeCursor(consentId: string, cursor: repo.PageCursor): string {
+  return Buffer.from(
+    JSON.stringify({ c: consentId, d: cursor.date, s: cursor.seq, m: cursor.maxSeq }),
+  ).toString("base64url");
+}
+
+/** A page link only works with the consent it was issued for. */
+export function decodeCursor(consentId: string, text: string): repo.PageCursor {
+  let parsed: z.infer<typeof cursorSchema>;
+  try {
+    parsed = cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
+  } catch {
+    throw new AppError("FORMAT_ERROR", "The page parameter is not one this bank issued.", { path: "page" });
+  }
+  if (parsed.c !== consentId) {
+    throw new AppError("FORMAT_ERROR", "The page link belongs to another consent.", { path: "page" });
+  }
+  return { date: parsed.d, seq: parsed.s, maxSeq: parsed.m };
+}
+
+function validDate(text: string): boolean {
+  return (
+    isoDate.safeParse(text).success &&
+    !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
+    new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
+  );
+}
+
+export interface TransactionQuery {
+  bookingStatus: "booked" | "pending" | "both";
+  dateFrom: string;
+  dateTo: string;
+  withBalance: boolean;
+  page: string | undefined;
+}
+
+/** Reads the query of GET …/transactions; every wrong parameter gets its own error with its name as path. */
+export function parseTransactionQuery(
+  query: Record<string, string | undefined>,
+  today: string,
+): TransactionQuery {
+  const status = query.bookingStatus;
+  if (status === undefined) {
+    throw new AppError("FORMAT_ERROR", "bookingStatus is required.", { path: "bookingStatus" });
+  }
+  if (status === "information" || status === "all") {
+    throw new AppError("PARAMETER_NOT_SUPPORTED", `bookingStatus=${status} is not supported.`, {
+      path: "bookingStatus",
+    });
+  }
+  if (status !== "booked" && status !== "pending" && status !== "both") {
+    throw new AppError("FORMAT_ERROR", "bookingStatus is one of booked, pending, both.", {
+      path: "bookingStatus",
+    });
+  }
+  for (const name of ["deltaList", "entryReferenceFrom"] as const) {
+    if (query[name] !== undefined) {
+      throw new AppError("PARAMETER_NOT_SUPPORTED", `${name} is not supported; use dateFrom.`, {
+        path: name,
+      });
+    }
+  }
+  const { dateFrom, dateTo = today } = query;
+  if (dateFrom === undefined) {
+    throw new AppError("FORMAT_ERROR", "dateFrom is required.", { path: "dateFrom" });
+  }
+  for (const [name, value] of [
+    ["dateFrom", dateFrom],
+    ["dateTo", dateTo],
+  ] as const) {
+    if (!validDate(value))
+      throw new AppError("FORMAT_ERROR", `${name} is not a date YYYY-MM-DD.`, { path: name });
+  }
+  if (dateFrom > dateTo)
+    throw new AppError("PERIOD_INVALID", "dateFrom lies after dateTo.", { path: "dateFrom" });
+  if (dateFrom > today)
+    throw new AppError("PERIOD_INVALID", "dateFrom lies in the future.", { path: "dateFrom" });
+  const withBalance = query.withBalance;
+  if (withBalance !== undefined && withBalance !== "true" && withBalance !== "false") {
+    throw new AppError("FORMAT_ERROR", "withBalance is true or false.", { path: "withBalance" });
+  }
+  return { bookingStatus: status, dateFrom, dateTo, withBalance: withBalance === "true", page: query.page };
+}
+
+export function toXs2aTransaction(t: Transaction) {
+  const incoming = t.amount_minor > 0;
+  const counterpartyAccount = t.counterparty_iban ? { iban: t.counterparty_iban } : undefined;
+  return {
+    transactionId: t.transaction_id,
+    ...(t.entry_reference ? { entryReference: t.entry_reference } : {}),
+    ...(t.end_to_end_id ? { endToEndId: t.end_to_end_id } : {}),
+    ...(t.mandate_id ? { mandateId: t.mandate_id } : {}),
+    ...(t.creditor_id ? { creditorId: t.creditor_id } : {}),
+    bookingDate: t.booking_date,
+    valueDate: t.value_date,
+    transactionAmount: { currency: t.currency, amount: formatAmount(t.amount_minor, t.currency) },
+    ...(t.counterparty_name ? { [incoming ? "debtorName" : "creditorName"]: t.counterparty_name } : {}),
+    ...(counterpartyAccount ? { [incoming ? "debtorAccount" : "creditorAccount"]: counterpartyAccount } : {}),
+    ...(t.counterparty_bic ? { [incoming ? "debtorAgent" : "creditorAgent"]: t.counterparty_bic } : {}),
+    ...(t.remittance ? { remittanceInformationUnstructured: t.remittance } : {}),
+    ...(t.bank_transaction_code ? { bankTransactionCode: t.bank_transaction_code } : {}),
+    ...(t.proprietary_code ? { proprietaryBankTransactionCode: t.proprietary_code } : {}),
+    ...(t.booking_text ? { additionalInformation: t.booking_text } : {}),
+  };
+}
+
+/**
+ * One response of GET /accounts/{id}/transactions: the booked rows as one keyset page, pending rows (few, by
+ * nature) whole on the first page, and a `next` link while booked rows remain.
+ */
+export async function readTransactions(
+  deps: BankDeps,
+  params: { consentId: string; account: Account; query: TransactionQuery; earliest: string | null },
+) {
+  const { account, query, consentId } = params;
+  const after = query.page ? decodeCursor(consentId, query.page) : null;
+  if (!after && params.earliest && query.dateFrom < params.earliest) {
+    throw new AppError(
+      "PERIOD_INVALID",
+      `Without a fresh SCA only transactions from ${params.earliest} on can be read; authorise the consent again for older ones.`,
+      { path: "dateFrom" },
+    );
+  }
+  const pageSize = deps.controls.get().pageSize;
+  const base = `${deps.publicUrl}/xs2a/v1/accounts/${account.id}`;
+  let booked: Transaction[] | undefined;
+  let next: string | undefined;
+  if (query.bookingStatus !== "pending") {
+    const cursor = after ?? { date: "0001-01-01", seq: 0, maxSeq: await repo.maxSeq(deps.db, account.id) };
+    const rows = await repo.pageTransactions(deps.db, {
+      accountId: account.id,
+      status: "booked",
+      dateFrom: query.dateFrom,
+      dateTo: query.dateTo,
+      after: cursor,
+      limit: pageSize + 1,
+    });
+    if (rows.length > pageSize) {
+      rows.pop();
+      const last = rows[rows.length - 1]!;
+      const nextQuery = new URLSearchParams({
+        bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
+        dateFrom: query.dateFrom,
+        dateTo: query.dateTo,
+        page: encodeCursor(consentId, { date: last.booking_date, seq: last.seq, maxSeq: cursor.maxSeq }),
+      });
+      next = `${base}/transactions?${nextQuery}`;
+    }
+    booked = rows;
+  }
+  let pending: Transaction[] | undefined;
+  if (query.bookingStatus !== "booked" && !after) {
+    pending = await repo.pageTransactions(deps.db, {
+      accountId: account.id,
+      status: "pending",
+      dateFrom: "0001-01-01",
+      dateTo: "9999-12-31",
+      after: null,
+      limit: 10_000,
+    });
+  }
+  const links: Record<string, { href: string }> = { account: { href: base } };
+  if (next) links.next = { href: next };
+  return {
+    account: { iban: account.iban, currency: account.currency },
+    transactions: {
+      ...(booked ? { booked: booked.map(toXs2aTransaction) } : {}),
+      ...(pending ? { pending: pending.map(toXs2aTransaction) } : {}),
+      _links: links,
+    },
+  };
+}
+
+export async function readTransactionDetails(deps: BankDeps, account: Account, transactionId: string) {
+  const row = await repo.findTransaction(deps.db, account.id, transactionId);
+  if (!row)
+    throw new AppError("RESOURCE_UNKNOWN", "No such transaction on this account.", { path: "transactionId" });
+  // The schema nests the transaction twice (transactionsDetails.transactionDetails), unlike the spec's example.
+  return { transactionsDetails: { transactionDetails: toXs2aTransaction(row) } };
+}
+
+export function today(deps: BankDeps): string {
+  return berlinDate(deps.clock.now());
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { Context, MiddlewareHandler } from "hono";
+import type { BankDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { authenticateTpp, TPP_ID_HEADER, TPP_KEY_HEADER, type Tpp } from "../tpps/tpps.service.ts";
+
+export type Xs2aEnv = {
+  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
+  Variables: { requestId: string; tpp: Tpp };
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** X-Request-ID is required on every XS2A request and echoed on every response, errors included. */
+export function requestId(): MiddlewareHandler<Xs2aEnv> {
+  return async (c, next) => {
+    const id = c.req.header("X-Request-ID");
+    c.set("requestId", id && UUID.test(id) ? id : crypto.randomUUID());
+    c.header("X-Request-ID", c.get("requestId"));
+    if (!id)
+      throw new AppError("FORMAT_ERROR", "The header X-Request-ID is missing.", { path: "X-Request-ID" });
+    if (!UUID.test(id))
+      throw new AppError("FORMAT_ERROR", "X-Request-ID must be a UUID.", { path: "X-Request-ID" });
+    await next();
+  };
+}
+
+export function identifyTpp(deps: BankDeps): MiddlewareHandler<Xs2aEnv> {
+  return async (c, next) => {
+    c.set("tpp", await authenticateTpp(deps.db, c.req.header(TPP_ID_HEADER), c.req.header(TPP_KEY_HEADER)));
+    await next();
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The sandbox's faults, before the handler runs: latency, dropped connections, 500s and transient 429s.
+ * Dropping and truncating need the raw socket, so they only happen over real HTTP (not app.request()).
+ */
+export function sandboxFaults(deps: BankDeps): MiddlewareHandler<Xs2aEnv> {
+  return async (c, next) => {
+    const controls = deps.controls.get();
+    if (controls.latencyMs > 0) await sleep(controls.latencyMs);
+    const incoming = c.env?.incoming;
+    if (incoming && controls.dropRate > 0 && deps.controls.random() < controls.dropRate) {
+      incoming.socket.destroy();
+      return RESPONSE_ALREADY_SENT;
+    }
+    if (controls.errorRate > 0 && deps.controls.random() < controls.errorRate) {
+      return c.body(null, 500);
+    }
+    if (controls.throttleRate > 0 && deps.controls.random() < controls.throttleRate) {
+      c.header("Retry-After", String(controls.retryAfterSeconds));
+      return c.json(tppMessages("ACCESS_EXCEEDED", "Too many requests; retry later."), 429);
+    }
+    await next();
+  };
+}
+
+/** Cuts a successful transactions page off mid-body, as a flaky proxy or a dropped connection would. */
+export async function maybeTruncate(
+  deps: BankDeps,
+  c: Context<Xs2aEnv>,
+  response: Response,
+): Promise<Response> {
+  const outgoing = c.env?.outgoing;
+  const rate = deps.controls.get().truncateRate;
+  if (!outgoing || rate === 0 || response.status !== 200 || deps.controls.random() >= rate) return response;
+  const body = Buffer.from(await response.arrayBuffer());
+  outgoing.writeHead(200, {
+    "Content-Type": "application/json",
+    "Content-Length": String(body.length),
+    "X-Request-ID": c.get("requestId"),
+  });
+  outgoing.write(body.subarray(0, Math.floor(body.length / 2)));
+  outgoing.socket?.destroy();
+  return RESPONSE_ALREADY_SENT;
+}
+
+export function tppMessages(code: string, text: string, path?: string) {
+  return { tppMessages: [{ category: "ERROR" as const, code, text, ...(path ? { path } : {}) }] };
+}
+
+export const psuIpAddress = (c: Context<Xs2aEnv>) => c.req.header("PSU-IP-Address") || undefined;
+
+export function booleanHeader(c: Context<Xs2aEnv>, name: string): boolean | undefined {
+  const value = c.req.header(name);
+  if (value === undefined) return undefined;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new AppError("FORMAT_ERROR", `${name} is true or false.`, { path: name });
+}

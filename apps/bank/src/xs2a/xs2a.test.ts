@@ -1,0 +1,533 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { revokeByPsu } from "../consents/consents.service.ts";
+import {
+  addTransactions,
+  completeRedirectSca,
+  createCustomer,
+  createTestBank,
+  type TestBank,
+} from "../testing/harness.ts";
+
+let bank: TestBank;
+beforeAll(async () => {
+  bank = await createTestBank();
+});
+afterAll(async () => {
+  await bank.close();
+});
+
+const REDIRECT = "https://books.test/callback";
+const NOK = "https://books.test/callback?error=nok";
+
+function consentBody(ibans: string[], extra: Record<string, unknown> = {}) {
+  const refs = ibans.map((iban) => ({ iban }));
+  return JSON.stringify({
+    access: { accounts: refs, balances: refs, transactions: refs },
+    recurringIndicator: true,
+    validUntil: "2027-02-01",
+    frequencyPerDay: 4,
+    combinedServiceIndicator: false,
+    ...extra,
+  });
+}
+
+async function createConsent(body: string, headers: Record<string, string> = {}) {
+  return bank.xs2a("/consents", {
+    method: "POST",
+    body,
+    headers: {
+      "PSU-IP-Address": "192.0.2.10",
+      "TPP-Redirect-URI": REDIRECT,
+      "TPP-Nok-Redirect-URI": NOK,
+      ...headers,
+    },
+  });
+}
+
+/** A customer with transactions and a valid consent over all their accounts. */
+async function connected(accounts = 1) {
+  const customer = await createCustomer(bank.db, { accounts, openingBalance: 100_000 });
+  const created = await createConsent(consentBody(customer.accounts.map((a) => a.iban)));
+  expect(created.status).toBe(201);
+  const sca = await completeRedirectSca(bank, created.body._links.scaRedirect.href, customer);
+  expect(sca.location).toBe(REDIRECT);
+  return { customer, consentId: created.body.consentId as string };
+}
+
+const read = (path: string, consentId: string, attended = true) =>
+  bank.xs2a(path, {
+    headers: { "Consent-ID": consentId, ...(attended ? { "PSU-IP-Address": "192.0.2.10" } : {}) },
+  });
+
+describe("consent lifecycle", () => {
+  it("goes received → valid through redirect SCA, grants what was asked, and ends when the TPP deletes it", async () => {
+    const customer = await createCustomer(bank.db, { accounts: 2 });
+    const ibans = customer.accounts.map((a) => a.iban);
+    const created = await createConsent(consentBody(ibans));
+    expect(created.status).toBe(201);
+    expect(created.headers.get("ASPSP-SCA-Approach")).toBe("REDIRECT");
+    expect(created.headers.get("Location")).toContain(`/consents/${created.body.consentId}`);
+    expect(created.body.consentStatus).toBe("received");
+    const id = created.body.consentId;
+
+    const early = await read("/accounts", id);
+    expect(early.status).toBe(401);
+    expect(early.body.tppMessages[0].code).toBe("CONSENT_INVALID");
+
+    const sca = await completeRedirectSca(bank, created.body._links.scaRedirect.href, customer);
+    expect(sca).toMatchObject({ status: 303, location: REDIRECT });
+    expect((await bank.xs2a(`/consents/${id}/status`)).body.consentStatus).toBe("valid");
+    const info = await bank.xs2a(`/consents/${id}`);
+    expect(info.body.access.transactions.map((r: { iban: string }) => r.iban)).toEqual(ibans);
+    const auths = await bank.xs2a(`/consents/${id}/authorisations`);
+    expect(auths.body.authorisationIds).toHaveLength(1);
+    const auth = await bank.xs2a(`/consents/${id}/authorisations/${auths.body.authorisationIds[0]}`);
+    expect(auth.body.scaStatus).toBe("finalised");
+
+    const list = await read("/accounts", id);
+    expect(list.body.accounts.map((a: { iban: string }) => a.iban).sort()).toEqual([...ibans].sort());
+
+    expect((await bank.xs2a(`/consents/${id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await bank.xs2a(`/consents/${id}/status`)).body.consentStatus).toBe("terminatedByTpp");
+    const after = await read("/accounts", id);
+    expect(after.status).toBe(401);
+    expect(after.body.tppMessages[0].text).toMatch(/terminated/);
+  });
+
+  it("lets the PSU choose the accounts of a bank-offered consent", async () => {
+    const customer = await createCustomer(bank.db, { accounts: 3 });
+    const created = await createConsent(
+      JSON.stringify({
+        access: { accounts: [], balances: [], transactions: [] },
+        recurringIndicator: true,
+        validUntil: "2027-01-01",
+        frequencyPerDay: 4,
+        combinedServiceIndicator: false,
+      }),
+    );
+    const chosen = [customer.accounts[0]!.id, customer.accounts[2]!.id];
+    const sca = await completeRedirectSca(bank, created.body._links.scaRedirect.href, {
+      ...customer,
+      accountIds: chosen,
+    });
+    expect(sca.location).toBe(REDIRECT);
+    const list = await read("/accounts", created.body.consentId);
+    expect(list.body.accounts.map((a: { resourceId: string }) => a.resourceId).sort()).toEqual(
+      [...chosen].sort(),
+    );
+    const info = await bank.xs2a(`/consents/${created.body.consentId}`);
+    expect(info.body.access.transactions).toHaveLength(2);
+  });
+
+  it("sends the PSU to the nok URI on cancel and rejects the consent", async () => {
+    const customer = await createCustomer(bank.db);
+    const created = await createConsent(consentBody([customer.accounts[0]!.iban]));
+    const cancel = await bank.app.request(created.body._links.scaRedirect.href, {
+      method: "POST",
+      body: new URLSearchParams({ step: "cancel" }),
+    });
+    expect(cancel.status).toBe(303);
+    expect(cancel.headers.get("Location")).toBe(NOK);
+    expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe(
+      "rejected",
+    );
+  });
+
+  it("fails the authorisation after three wrong TANs and never after a wrong password", async () => {
+    const customer = await createCustomer(bank.db);
+    const created = await createConsent(consentBody([customer.accounts[0]!.iban]));
+    const url = created.body._links.scaRedirect.href;
+    const badLogin = await bank.app.request(url, {
+      method: "POST",
+      body: new URLSearchParams({ step: "login", login: customer.login, password: "wrong" }),
+    });
+    expect(badLogin.status).toBe(401);
+    expect(await badLogin.text()).toContain("Login or password is wrong");
+    const first = await completeRedirectSca(bank, url, { ...customer, tan: "000000" });
+    expect(first.status).toBe(400);
+    await completeRedirectSca(bank, url, { ...customer, tan: "000000" });
+    const third = await completeRedirectSca(bank, url, { ...customer, tan: "000000" });
+    expect(third).toMatchObject({ status: 303, location: NOK });
+    expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe(
+      "rejected",
+    );
+  });
+
+  it("refuses an IBAN the PSU cannot see", async () => {
+    const customer = await createCustomer(bank.db);
+    const stranger = await createCustomer(bank.db);
+    const created = await createConsent(consentBody([stranger.accounts[0]!.iban]));
+    const sca = await completeRedirectSca(bank, created.body._links.scaRedirect.href, customer);
+    expect(sca.status).toBe(401);
+    expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe(
+      "received",
+    );
+  });
+
+  it("caps validUntil at 180 days and unattended frequency at 4", async () => {
+    const customer = await createCustomer(bank.db);
+    const created = await createConsent(
+      consentBody([customer.accounts[0]!.iban], { validUntil: "2099-12-31", frequencyPerDay: 24 }),
+    );
+    const info = await bank.xs2a(`/consents/${created.body.consentId}`);
+    expect(info.body.validUntil).toBe("2027-05-22"); // 2026-11-23 + 180 days
+    expect(info.body.frequencyPerDay).toBe(4);
+  });
+
+  it("expires after validUntil: reads answer CONSENT_EXPIRED and the status says expired", async () => {
+    const { consentId } = await connected();
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.advanceDays(72); // validUntil 2027-02-01 is inclusive; 2027-02-03 is past it
+      const denied = await read("/accounts", consentId);
+      expect(denied.status).toBe(401);
+      expect(denied.body.tppMessages[0].code).toBe("CONSENT_EXPIRED");
+      expect((await bank.xs2a(`/consents/${consentId}/status`)).body.consentStatus).toBe("expired");
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("stops a TPP's access on its next request after the PSU revokes it at the bank", async () => {
+    const { customer, consentId } = await connected();
+    expect((await read("/accounts", consentId)).status).toBe(200);
+    await revokeByPsu(bank.deps, customer.psuId, consentId);
+    const denied = await read("/accounts", consentId);
+    expect(denied.status).toBe(401);
+    expect(denied.body.tppMessages[0].text).toMatch(/revoked/);
+    expect((await bank.xs2a(`/consents/${consentId}/status`)).body.consentStatus).toBe("revokedByPsu");
+  });
+
+  it("keeps each TPP to its own consents", async () => {
+    const { consentId } = await connected();
+    const other = { id: "PSDDE-BAFIN-900002", key: "other-tpp-key-0123456789" };
+    const { registerTpp } = await import("../tpps/tpps.service.ts");
+    await registerTpp(bank.db, { ...other, name: "Other TPP" });
+    const denied = await bank.xs2a("/accounts", {
+      tpp: other,
+      headers: { "Consent-ID": consentId, "PSU-IP-Address": "192.0.2.1" },
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body.tppMessages[0].code).toBe("CONSENT_UNKNOWN");
+  });
+
+  it("supports decoupled SCA, confirmed by the PSU in the bank's app", async () => {
+    const customer = await createCustomer(bank.db);
+    const created = await createConsent(consentBody([customer.accounts[0]!.iban]), {
+      "TPP-Redirect-Preferred": "false",
+      "PSU-ID": customer.login,
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("ASPSP-SCA-Approach")).toBe("DECOUPLED");
+    expect(created.body._links.scaRedirect).toBeUndefined();
+    const statusUrl = created.body._links.scaStatus.href;
+    expect((await bank.xs2a(statusUrl)).body.scaStatus).toBe("received");
+    const { listDecoupledRequests, approveDecoupled } = await import("../consents/consents.service.ts");
+    const requests = await listDecoupledRequests(bank.deps, customer.psuId);
+    expect(requests).toHaveLength(1);
+    await approveDecoupled(bank.deps, customer.psuId, created.body.consentId, requests[0]!.authorisation_id, {
+      tan: "123456",
+    });
+    expect((await bank.xs2a(statusUrl)).body.scaStatus).toBe("finalised");
+    expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe("valid");
+  });
+});
+
+describe("PSD2 access rules", () => {
+  it("allows 4 unattended reads a day per consent and account, then ACCESS_EXCEEDED; attended reads are free", async () => {
+    const { customer, consentId } = await connected(2);
+    const [a, b] = customer.accounts;
+    const path = (id: string) => `/accounts/${id}/balances`;
+    for (let i = 0; i < 4; i++) expect((await read(path(a!.id), consentId, false)).status).toBe(200);
+    const fifth = await read(path(a!.id), consentId, false);
+    expect(fifth.status).toBe(429);
+    expect(fifth.body.tppMessages[0].code).toBe("ACCESS_EXCEEDED");
+    expect((await read(path(b!.id), consentId, false)).status).toBe(200);
+    expect((await read(path(a!.id), consentId, true)).status).toBe(200);
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.advanceDays(1);
+      expect((await read(path(a!.id), consentId, false)).status).toBe(200);
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("reads only the last 90 days without a fresh SCA, and all of it again after a new authorisation", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    await addTransactions(bank.db, account.id, [
+      { booking_date: "2026-06-01", amount_minor: 5000 },
+      { booking_date: "2026-11-02", amount_minor: -1999 },
+    ]);
+    const old = `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-05-01`;
+    expect((await read(old, consentId)).body.transactions.booked).toHaveLength(2); // SCA just happened
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.set("2026-11-23T12:30:00Z");
+      const denied = await read(old, consentId);
+      expect(denied.status).toBe(400);
+      expect(denied.body.tppMessages[0].code).toBe("PERIOD_INVALID");
+      const recent = await read(
+        `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-08-25`,
+        consentId,
+      );
+      expect(recent.body.transactions.booked).toHaveLength(1);
+      const renewal = await bank.xs2a(`/consents/${consentId}/authorisations`, {
+        method: "POST",
+        headers: { "TPP-Redirect-URI": REDIRECT, "PSU-IP-Address": "192.0.2.10" },
+      });
+      expect(renewal.status).toBe(201);
+      await completeRedirectSca(bank, renewal.body._links.scaRedirect.href, customer);
+      expect((await read(old, consentId)).body.transactions.booked).toHaveLength(2);
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("asks for SCA again when the last one is older than 180 days", async () => {
+    const { customer, consentId } = await connected();
+    await bank.db
+      .updateTable("consents")
+      .set({ last_sca_at: new Date(bank.clock.now().getTime() - 181 * 86_400_000) })
+      .where("id", "=", consentId)
+      .execute();
+    const denied = await read("/accounts", consentId);
+    expect(denied.status).toBe(401);
+    expect(denied.body.tppMessages[0].text).toMatch(/authentication again/);
+    const renewal = await bank.xs2a(`/consents/${consentId}/authorisations`, {
+      method: "POST",
+      headers: { "TPP-Redirect-URI": REDIRECT },
+    });
+    await completeRedirectSca(bank, renewal.body._links.scaRedirect.href, customer);
+    expect((await read("/accounts", consentId)).status).toBe(200);
+  });
+
+  it("asks for SCA again at random when the sandbox says so, until the PSU authenticates", async () => {
+    const { customer, consentId } = await connected();
+    bank.deps.controls.set({ scaAgainRate: 1 });
+    try {
+      const denied = await read("/accounts", consentId);
+      expect(denied.status).toBe(401);
+      bank.deps.controls.set({});
+      expect((await read("/accounts", consentId)).status).toBe(401); // stays until SCA
+      const renewal = await bank.xs2a(`/consents/${consentId}/authorisations`, {
+        method: "POST",
+        headers: { "TPP-Redirect-URI": REDIRECT },
+      });
+      await completeRedirectSca(bank, renewal.body._links.scaRedirect.href, customer);
+      expect((await read("/accounts", consentId)).status).toBe(200);
+    } finally {
+      bank.deps.controls.set({});
+    }
+  });
+});
+
+describe("transactions", () => {
+  it("pages through _links so that the union is every booked transaction exactly once, even while new ones book", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    const rows = Array.from({ length: 250 }, (_, i) => ({
+      booking_date: `2026-${String(9 + Math.floor(i / 100)).padStart(2, "0")}-${String((i % 20) + 1).padStart(2, "0")}`,
+      amount_minor: (i + 1) * (i % 3 === 0 ? -1 : 1),
+      transaction_id: `P-${i}`,
+    }));
+    await addTransactions(bank.db, account.id, rows);
+    await addTransactions(bank.db, account.id, [
+      { booking_date: "2026-11-23", amount_minor: -500, status: "pending" },
+    ]);
+    const seen: string[] = [];
+    let url: string | undefined =
+      `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01`;
+    let pages = 0;
+    while (url) {
+      const page = await read(url, consentId);
+      expect(page.status).toBe(200);
+      expect(page.body.transactions.pending).toBeUndefined();
+      seen.push(...page.body.transactions.booked.map((t: { transactionId: string }) => t.transactionId));
+      if (pages === 0) {
+        // Booked meanwhile, inside the range and before the cursor: must neither shift nor duplicate pages.
+        await addTransactions(bank.db, account.id, [
+          { booking_date: "2026-09-01", amount_minor: 1, transaction_id: "LATE" },
+        ]);
+      }
+      url = page.body.transactions._links.next?.href;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual(rows.map((r) => r.transaction_id).sort());
+  });
+
+  it("separates booked and pending by bookingStatus and maps direction and money exactly", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    await addTransactions(bank.db, account.id, [
+      {
+        booking_date: "2026-11-20",
+        amount_minor: -119_000,
+        counterparty_name: "Lieferant GmbH",
+        counterparty_iban: "DE89370400440532013000",
+        remittance: "RE 4711",
+        end_to_end_id: "E2E-1",
+        mandate_id: "M-1",
+        creditor_id: "DE98ZZZ09999999999",
+        bank_transaction_code: "PMNT-IDDT-ESDD",
+        transaction_id: "OUT-1",
+      },
+      { booking_date: "2026-11-23", amount_minor: -4_99, status: "pending", transaction_id: "PEND-1" },
+    ]);
+    const base = `/accounts/${account.id}/transactions?dateFrom=2026-11-01&bookingStatus=`;
+    const booked = await read(`${base}booked`, consentId);
+    expect(booked.body.transactions.booked[0]).toMatchObject({
+      transactionId: "OUT-1",
+      transactionAmount: { currency: "EUR", amount: "-1190.00" },
+      creditorName: "Lieferant GmbH",
+      creditorAccount: { iban: "DE89370400440532013000" },
+      remittanceInformationUnstructured: "RE 4711",
+      mandateId: "M-1",
+      creditorId: "DE98ZZZ09999999999",
+      bankTransactionCode: "PMNT-IDDT-ESDD",
+    });
+    const pending = await read(`${base}pending`, consentId);
+    expect(pending.body.transactions.booked).toBeUndefined();
+    expect(pending.body.transactions.pending.map((t: { transactionId: string }) => t.transactionId)).toEqual([
+      "PEND-1",
+    ]);
+    const both = await read(`${base}both&withBalance=true`, consentId);
+    expect(both.body.transactions.booked).toHaveLength(1);
+    expect(both.body.transactions.pending).toHaveLength(1);
+    const balances = Object.fromEntries(
+      both.body.balances.map((b: { balanceType: string; balanceAmount: { amount: string } }) => [
+        b.balanceType,
+        b.balanceAmount.amount,
+      ]),
+    );
+    expect(balances).toEqual({ closingBooked: "-190.00", expected: "-194.99", interimAvailable: "-194.99" });
+    const detail = await read(`/accounts/${account.id}/transactions/OUT-1`, consentId);
+    expect(detail.body.transactionsDetails.transactionDetails.transactionId).toBe("OUT-1");
+  });
+});
+
+describe("bad requests", () => {
+  it("answers every malformed request with the spec's code and the offending field, and creates nothing", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    const count = async () =>
+      (await bank.db.selectFrom("consents").select(bank.db.fn.countAll().as("n")).executeTakeFirstOrThrow())
+        .n;
+    const consentsBefore = await count();
+    const noRequestId = await bank.app.request("http://bank.test/xs2a/v1/accounts", {
+      headers: {
+        "X-Sandbox-TPP-Id": bank.tpp.id,
+        "X-Sandbox-TPP-Key": bank.tpp.key,
+        "Consent-ID": consentId,
+      },
+    });
+    expect(noRequestId.status).toBe(400);
+    expect(noRequestId.headers.get("X-Request-ID")).toBeTruthy();
+    expect((await noRequestId.json()).tppMessages[0]).toMatchObject({
+      code: "FORMAT_ERROR",
+      path: "X-Request-ID",
+    });
+
+    const cases: [Promise<{ status: number; body: any }>, number, string, string?][] = [
+      [
+        bank.xs2a("/accounts", { headers: { "X-Request-ID": "not-a-uuid", "Consent-ID": consentId } }),
+        400,
+        "FORMAT_ERROR",
+        "X-Request-ID",
+      ],
+      [bank.xs2a("/accounts"), 400, "FORMAT_ERROR", "Consent-ID"],
+      [
+        bank.xs2a("/accounts", {
+          tpp: { id: bank.tpp.id, key: "wrong-key-000000000" },
+          headers: { "Consent-ID": consentId },
+        }),
+        401,
+        "CERTIFICATE_INVALID",
+      ],
+      [
+        bank.xs2a("/consents", {
+          method: "POST",
+          body: consentBody([account.iban]),
+          headers: { "TPP-Redirect-URI": REDIRECT },
+        }),
+        400,
+        "FORMAT_ERROR",
+        "PSU-IP-Address",
+      ],
+      [createConsent("{not json"), 400, "FORMAT_ERROR", "body"],
+      [createConsent(JSON.stringify({ access: {}, recurringIndicator: true })), 400, "FORMAT_ERROR"],
+      [createConsent(consentBody(["DE00123"])), 400, "FORMAT_ERROR"],
+      [
+        createConsent(consentBody([account.iban], { validUntil: "2020-01-01" })),
+        400,
+        "FORMAT_ERROR",
+        "validUntil",
+      ],
+      [
+        createConsent(consentBody([account.iban], { recurringIndicator: false, frequencyPerDay: 4 })),
+        400,
+        "FORMAT_ERROR",
+        "frequencyPerDay",
+      ],
+      [
+        createConsent(consentBody([account.iban]), { "TPP-Redirect-URI": "" }),
+        400,
+        "FORMAT_ERROR",
+        "TPP-Redirect-URI",
+      ],
+      [
+        read(`/accounts/${account.id}/transactions?dateFrom=2026-11-01`, consentId),
+        400,
+        "FORMAT_ERROR",
+        "bookingStatus",
+      ],
+      [
+        read(`/accounts/${account.id}/transactions?bookingStatus=booked`, consentId),
+        400,
+        "FORMAT_ERROR",
+        "dateFrom",
+      ],
+      [
+        read(`/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-13-45`, consentId),
+        400,
+        "FORMAT_ERROR",
+        "dateFrom",
+      ],
+      [
+        read(
+          `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-11-10&dateTo=2026-11-01`,
+          consentId,
+        ),
+        400,
+        "PERIOD_INVALID",
+      ],
+      [
+        read(`/accounts/${account.id}/transactions?bookingStatus=information&dateFrom=2026-11-01`, consentId),
+        400,
+        "PARAMETER_NOT_SUPPORTED",
+      ],
+      [
+        read(
+          `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-11-01&page=forged`,
+          consentId,
+        ),
+        400,
+        "FORMAT_ERROR",
+        "page",
+      ],
+      [read("/accounts/00000000-0000-4000-8000-000000000000/balances", consentId), 401, "CONSENT_INVALID"],
+      [read("/accounts/nope/balances", consentId), 404, "RESOURCE_UNKNOWN"],
+      [bank.xs2a("/consents/unknown/status"), 403, "CONSENT_UNKNOWN"],
+    ];
+    for (const [pending, status, code, path] of cases) {
+      const response = await pending;
+      expect(response.status, JSON.stringify(response.body)).toBe(status);
+      expect(response.body.tppMessages[0].code).toBe(code);
+      if (path) expect(response.body.tppMessages[0].path).toBe(path);
+    }
+    expect(await count()).toBe(consentsBefore);
+  });
+});

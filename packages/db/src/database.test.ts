@@ -1,11 +1,11 @@
-import { type Kysely, sql } from "kysely";
+import { type Generated, type Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "./database.ts";
 import type { ForwardMigration } from "./migrate.ts";
 import { createTestDatabase } from "./testing.ts";
 
 interface TestDB {
-  ledger: { id: number; amount_minor: number; booking_date: string; note: string | null };
+  ledger: { id: Generated<number>; amount_minor: number; booking_date: string; note: string | null };
 }
 
 const migrations: Record<string, ForwardMigration> = {

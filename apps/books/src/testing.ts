@@ -164,11 +164,13 @@ export function testBrowser(
       const index = pair.indexOf("=");
       const name = pair.slice(0, index).trim();
       const value = pair.slice(index + 1).trim();
+      // Deletion is Max-Age=0 (and an Expires in 1970). Other expiry dates come from the app's clock, which
+      // tests move, so they are left to the server to enforce.
       const expired = attributes.some((a) => {
         const [key = "", val = ""] = a.trim().split("=");
+        const attribute = key.toLowerCase();
         return (
-          (key.toLowerCase() === "max-age" && Number(val) <= 0) ||
-          (key.toLowerCase() === "expires" && Date.parse(val) < Date.now())
+          (attribute === "max-age" && Number(val) <= 0) || (attribute === "expires" && Date.parse(val) <= 0)
         );
       });
       if (expired || value === "") cookies.delete(name);

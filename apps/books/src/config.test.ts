@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("config", () => {
+  it("defaults to the demo setup of `npm start`", () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      hostname: undefined,
+      databaseUrl: undefined,
+      dataDir: "./data",
+      bankBaseUrl: "http://localhost:4000",
+      publicUrl: undefined,
+      secret: undefined,
+      seedDemo: true,
+    });
+  });
+
+  it("reads the environment, treating empty variables as unset", () => {
+    const config = loadConfig({
+      BOOKS_PORT: "8080",
+      BOOKS_DATABASE_URL: "postgres://books@db:5432/books",
+      KONTOR_DATA_DIR: "",
+      BANK_BASE_URL: "https://bank.example/",
+      BOOKS_PUBLIC_URL: "https://books.example/app",
+      KONTOR_SECRET: "x".repeat(40),
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: "postgres://books@db:5432/books",
+      dataDir: "./data",
+      bankBaseUrl: "https://bank.example",
+      publicUrl: "https://books.example",
+      seedDemo: false,
+    });
+    expect(loadConfig({ BOOKS_DATABASE_URL: "postgresql://x@y/z", BOOKS_SEED_DEMO: "true" }).seedDemo).toBe(
+      true,
+    );
+  });
+
+  it("names every invalid variable", () => {
+    const attempt = () =>
+      loadConfig({
+        BOOKS_PORT: "70000",
+        BANK_BASE_URL: "ftp://bank",
+        KONTOR_SECRET: "short",
+        BOOKS_SEED_DEMO: "maybe",
+      });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/BOOKS_PORT/);
+    expect(attempt).toThrow(/BANK_BASE_URL/);
+    expect(attempt).toThrow(/KONTOR_SECRET: must be at least 32 characters/);
+    expect(attempt).toThrow(/BOOKS_SEED_DEMO/);
+  });
+});

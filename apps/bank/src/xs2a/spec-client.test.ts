@@ -106,10 +106,10 @@ describe("a spec-only client over HTTP", () => {
     // A truncated page: the headers promise the whole body, the connection closes after half of it.
     bank.deps.controls.set({ truncateRate: 1 });
     try {
-      const cut = await fetch(`${base}/accounts/${accounts[0].resourceId}/transactions?bookingStatus=booked&dateFrom=2026-09-01`, {
+      const cut = fetch(`${base}/accounts/${accounts[0].resourceId}/transactions?bookingStatus=booked&dateFrom=2026-09-01`, {
         headers: headers({ "Consent-ID": consent.consentId }),
-      });
-      await expect(cut.text()).rejects.toThrow();
+      }).then((r) => r.text());
+      await expect(cut).rejects.toThrow();
     } finally {
       bank.deps.controls.set({});
     }

@@ -29,8 +29,8 @@ export function weekday(day: number): number {
 }
 
 export function ymd(day: number): { year: number; month: number; date: number } {
-  const d = new Date(day * MS_PER_DAY);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, date: d.getUTCDate() };
+  const iso = isoDate(day);
+  return { year: Number(iso.slice(0, 4)), month: Number(iso.slice(5, 7)), date: Number(iso.slice(8, 10)) };
 }
 
 export function dayOf(year: number, month: number, date: number): number {

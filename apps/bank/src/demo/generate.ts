@@ -351,7 +351,14 @@ const VARIABLE_MIX = [40, 17, 43]; // customer payments : supplier transfers : c
 /** Handwerk is seasonal: quiet around the turn of the year and in August, busy in spring and autumn. */
 const SEASON = [0.8, 0.85, 0.95, 1.05, 1.1, 1.1, 1.05, 0.9, 1.1, 1.05, 1.0, 0.85];
 
-const pad = (n: number, width: number) => String(n).padStart(width, "0");
+const POWERS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+/** Zero-padded decimal; the fast path avoids padStart, which showed up in profiles at a million rows. */
+const pad = (n: number, width: number): string => {
+  const power = POWERS[width];
+  return power !== undefined && n >= 0 && n < power
+    ? String(power + n).slice(1)
+    : String(n).padStart(width, "0");
+};
 
 export function planDemo(input: DemoOptions): DemoPlan {
   const options = demoOptionsSchema.parse(input);
@@ -464,7 +471,7 @@ export function planDemo(input: DemoOptions): DemoPlan {
     const cardCount = Math.min(9_000, Math.max(2, Math.round(3 * accountScale)));
     for (let c = 0; c < cardCount; c++)
       account.cards.push(`4871******${pad((account.index * 7919 + c * 37) % 10_000, 4)}`);
-    account.baseOpeningMinor ||= sweepBuffer(plan, account);
+    account.baseOpeningMinor ||= sweepBuffer(account);
     const fixed = months.reduce((n, m) => n + fixedEvents(plan, account, m).length, 0);
     plan.variable[account.index] = apportion(Math.max(0, share - fixed), seasonWeights);
   });
@@ -478,7 +485,7 @@ export function planDemo(input: DemoOptions): DemoPlan {
 }
 
 /** What a project account keeps; the surplus is swept to the main account at each month's end. */
-function sweepBuffer(plan: DemoPlan, account: DemoAccount): number {
+function sweepBuffer(account: DemoAccount): number {
   return Math.max(5_000_00, Math.round((15_000_00 * account.vehicles) / 3 / 100_00) * 100_00);
 }
 
@@ -618,6 +625,8 @@ const MERCHANTS = [
 ] as const;
 const MERCHANT_WEIGHTS = cumulative(MERCHANTS.map((m) => m.weight));
 
+const POSITIONS = 1_048_576;
+
 const ROMAN = ["I", "II", "III", "IV"] as const;
 
 /** Minute of the day each calendar item is booked at; only their order within a day matters. */
@@ -644,7 +653,10 @@ const MEAN_RECEIPT_MINOR = 1_150_00;
  * after the other, each account's rows in booking order, so the bank's (booking_date, seq) paging order is
  * chronological. Deterministic for a given plan and rng state; memory stays at one account-month of slots.
  */
-export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<GeneratedTransaction, void, undefined> {
+export function* generateTransactions(
+  rng: Rng,
+  plan: DemoPlan,
+): Generator<GeneratedTransaction, void, undefined> {
   const { accounts, cast } = plan;
   const main = accounts[0]!;
   const reserve = accounts[1]!;
@@ -657,8 +669,10 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
   const fromYear = Number(plan.from.slice(0, 4));
   const fromMonth = Number(plan.from.slice(5, 7));
   const customerShare = (VARIABLE_MIX[0] ?? 0) / 100;
-  const customersIn = (m: DemoMonth) => plan.variable.reduce((n, row) => n + (row[m.index] ?? 0), 0) * customerShare;
-  const customerRowsPerMonth = plan.months.reduce((n, m) => n + customersIn(m), 0) / Math.max(1, plan.months.length);
+  const customersIn = (m: DemoMonth) =>
+    plan.variable.reduce((n, row) => n + (row[m.index] ?? 0), 0) * customerShare;
+  const customerRowsPerMonth =
+    plan.months.reduce((n, m) => n + customersIn(m), 0) / Math.max(1, plan.months.length);
   const firstMonth = plan.months[0];
   // The month before the window, estimated, so the first VAT payment and reserve transfer look like the rest.
   let previous: MonthStats = {
@@ -678,7 +692,13 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
     return n;
   };
 
-  const base = (account: DemoAccount, category: DemoCategory, day: number, amount: number, coding: Coding) => {
+  const base = (
+    account: DemoAccount,
+    category: DemoCategory,
+    day: number,
+    amount: number,
+    coding: Coding,
+  ) => {
     const date = isoDate(day);
     const row: GeneratedTransaction = {
       category,
@@ -780,7 +800,10 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
     const counter = (supplierCounters.get(index) ?? int(rng, 1_000, 90_000)) + int(rng, 1, 40);
     supplierCounters.set(index, counter);
     const number = supplierInvoiceNumber(supplier.invoiceFormat, ymd(day).year, counter);
-    let amount = Math.max(100, Math.round(Math.min(25_000, logNormal(rng, supplier.median, supplier.sigma)) * 100));
+    let amount = Math.max(
+      100,
+      Math.round(Math.min(25_000, logNormal(rng, supplier.median, supplier.sigma)) * 100),
+    );
     let remittance: string;
     switch (int(rng, 0, 4)) {
       case 0:
@@ -806,7 +829,9 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
     const row = withParty(base(account, "supplier_payment", day, -amount, CODES.sepaTransfer), supplier);
     row.remittance = remittance;
     outgoingRef += 1;
-    row.end_to_end_id = chance(rng, 0.4) ? "NOTPROVIDED" : `MH-${compactDate(day)}-${pad(outgoingRef % 10_000, 4)}`;
+    row.end_to_end_id = chance(rng, 0.4)
+      ? "NOTPROVIDED"
+      : `MH-${compactDate(day)}-${pad(outgoingRef % 10_000, 4)}`;
     return row;
   };
 
@@ -829,7 +854,10 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
       row.remittance = `VISA Debit ${pan} Bargeldauszahlung GA SPK MUSTERSTADT ${germanDate(purchased)}`;
     } else {
       const merchant = MERCHANTS[pickCumulative(rng, MERCHANT_WEIGHTS)]!;
-      const amount = Math.max(50, Math.round(Math.min(3_000, logNormal(rng, merchant.median, merchant.sigma)) * 100));
+      const amount = Math.max(
+        50,
+        Math.round(Math.min(3_000, logNormal(rng, merchant.median, merchant.sigma)) * 100),
+      );
       const refund = roll < 0.035 && status === "booked";
       row = base(account, "card", day, refund ? amount : -amount, refund ? CODES.cardRefund : CODES.card);
       row.counterparty_name = merchant.name;
@@ -969,15 +997,25 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
     return slots;
   };
 
-  /** Sorts a month's slots into booking order (a stable sort: ties keep insertion order), builds and numbers each row. */
+  /** Sorts a month's slots into booking order (ties keep insertion order), builds and numbers each row. */
   function* emit(
     account: DemoAccount,
     slots: Slot[],
     build: (slot: Slot) => GeneratedTransaction,
   ): Generator<GeneratedTransaction, void, undefined> {
-    slots.sort((a, b) => a.key - b.key);
+    // A numeric sort of key·2^20 + position: stable, and no comparator call per comparison (~2× faster).
+    // A month of one account beyond 2^20 rows (≈ 13M a year) takes the comparator path.
+    let ordered: Iterable<Slot>;
+    if (slots.length < POSITIONS) {
+      const order = new Float64Array(slots.length);
+      for (let i = 0; i < slots.length; i++) order[i] = slots[i]!.key * POSITIONS + i;
+      order.sort();
+      ordered = Array.from(order, (packed) => slots[packed % POSITIONS]!);
+    } else {
+      ordered = slots.sort((a, b) => a.key - b.key);
+    }
     const index = account.index;
-    for (const slot of slots) {
+    for (const slot of ordered) {
       const row = slot.row ?? build(slot);
       const n = (counters[index] ?? 0) + 1;
       counters[index] = n;
@@ -1017,7 +1055,13 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
             const [own, other] =
               surplus >= 100_00
                 ? internal(project, main, day, amount, `Umbuchung Überschuss ${project.name} ${month.label}`)
-                : internal(main, project, day, amount, `Umbuchung Liquidität ${project.name} ${month.label}`).reverse();
+                : internal(
+                    main,
+                    project,
+                    day,
+                    amount,
+                    `Umbuchung Liquidität ${project.name} ${month.label}`,
+                  ).reverse();
             toMain.push({ key: slot.key, kind: "prebuilt", event: null, row: other! });
             return own!;
           }
@@ -1057,7 +1101,10 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
           return fee(main, event!, month);
         case "rent": {
           const amount = Math.max(3_450_00, Math.round((3_450_00 * plan.scale) / 100) * 100);
-          const row = withParty(base(main, "supplier_payment", day, -amount, CODES.standingOrder), cast.landlord);
+          const row = withParty(
+            base(main, "supplier_payment", day, -amount, CODES.standingOrder),
+            cast.landlord,
+          );
           row.remittance = `Miete Werkstatt Industriestr. 7 ${month.label}`;
           row.end_to_end_id = "NOTPROVIDED";
           return row;
@@ -1069,7 +1116,9 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
             base(main, "salary", day, -netPay(rng, employee, event!.unit === 0, bonus), CODES.salary),
             employee,
           );
-          row.remittance = bonus ? `LOHN/GEHALT ${month.label} INKL. WEIHNACHTSGELD` : `LOHN/GEHALT ${month.label}`;
+          row.remittance = bonus
+            ? `LOHN/GEHALT ${month.label} INKL. WEIHNACHTSGELD`
+            : `LOHN/GEHALT ${month.label}`;
           row.end_to_end_id = chance(rng, 0.3)
             ? "NOTPROVIDED"
             : `LG${month.year}${pad(month.month, 2)}${employee.personnelNo}`;
@@ -1089,7 +1138,8 @@ export function* generateTransactions(rng: Rng, plan: DemoPlan): Generator<Gener
         case "vat": {
           // Umsatzsteuer-Vorauszahlung for last month: output VAT on receipts less input VAT on purchases.
           const amount = Math.round(((previous.receipts - previous.vatablePurchases) * 19) / 119) || 1_00;
-          if (amount > 0) return taxRow(day, amount, cast.finanzamt, `Steuernr ${TAX_NUMBER} USt-VA ${lastLabel}`);
+          if (amount > 0)
+            return taxRow(day, amount, cast.finanzamt, `Steuernr ${TAX_NUMBER} USt-VA ${lastLabel}`);
           const row = withParty(base(main, "tax", day, -amount, CODES.sepaCredit), cast.finanzamt);
           row.remittance = `Erstattung USt ${lastLabel} StNr ${TAX_NUMBER}`;
           row.end_to_end_id = `FA${compactDate(day)}${digits(rng, 8)}`;

@@ -28,6 +28,10 @@ export interface Party {
   names: string[][];
   ibans: Set<string>;
   docs: number[];
+  /** Documents by the direction of money that pays them, sorted by open amount (then position). */
+  byAmount: { in: number[]; out: number[] };
+  /** The same, sorted by issue day (then position). */
+  byIssue: { in: number[]; out: number[] };
   customerNumber?: string;
 }
 
@@ -45,7 +49,7 @@ export interface MatchIndex {
   /** customer number key → party ids */
   byCustomerFull: Map<string, number[]>;
   byCustomerSig: Map<string, number[]>;
-  /** name token → party ids */
+  /** name token, or pair of tokens (namePair), → party ids */
   byNameToken: Map<string, number[]>;
 }
 
@@ -54,6 +58,14 @@ function push<K>(map: Map<K, number[]>, key: K | undefined, value: number): void
   const list = map.get(key);
   if (!list) map.set(key, [value]);
   else if (list[list.length - 1] !== value) list.push(value);
+}
+
+/**
+ * Key for two name tokens together. Single tokens of common names ("MUELLER", "BAU") are shared by
+ * hundreds of contacts in a large book and are then not expanded; pairs stay selective.
+ */
+export function namePair(a: string, b: string): string {
+  return a < b ? `${a}+${b}` : `${b}+${a}`;
 }
 
 /** Union-find over documents: the same customer number or the same name means the same party. */
@@ -117,7 +129,15 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     if (partyId === undefined) {
       partyId = index.parties.length;
       partyOfRoot.set(root, partyId);
-      index.parties.push({ id: partyId, name: doc.contactName ?? "", names: [], ibans: new Set(), docs: [] });
+      index.parties.push({
+        id: partyId,
+        name: doc.contactName ?? "",
+        names: [],
+        ibans: new Set(),
+        docs: [],
+        byAmount: { in: [], out: [] },
+        byIssue: { in: [], out: [] },
+      });
     }
     const party = index.parties[partyId]!;
     party.docs.push(i);
@@ -129,7 +149,10 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
         !party.names.some((n) => n.join(" ") === tokens.join(" "))
       ) {
         party.names.push(tokens);
-        for (const t of tokens) push(index.byNameToken, t, partyId);
+        for (const [i, t] of tokens.entries()) {
+          push(index.byNameToken, t, partyId);
+          for (const u of tokens.slice(i + 1)) push(index.byNameToken, namePair(t, u), partyId);
+        }
       }
       if (!party.name) party.name = doc.contactName;
     }
@@ -168,6 +191,13 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     }
     index.docs.push(info);
   });
+  for (const party of index.parties) {
+    for (const side of ["in", "out"] as const) {
+      const docs = party.docs.filter((d) => index.docs[d]!.outgoing === (side === "out"));
+      party.byAmount[side] = [...docs].sort((a, b) => documents[a]!.openAmount - documents[b]!.openAmount || a - b);
+      party.byIssue[side] = [...docs].sort((a, b) => documents[a]!.issueDay - documents[b]!.issueDay || a - b);
+    }
+  }
   return index;
 }
 

@@ -21,7 +21,7 @@ import {
   type SubsetItem,
   undiscountedCandidates,
 } from "./amounts.ts";
-import { buildIndex, type DocInfo, type MatchIndex } from "./candidates.ts";
+import { buildIndex, type DocInfo, type MatchIndex, namePair } from "./candidates.ts";
 import { compactIban, nameSimilarity, nameTokens, normalizeRemittance } from "./normalize.ts";
 import {
   digitRuns,
@@ -65,7 +65,7 @@ export interface Option {
   docs: number[];
   features: string[];
   logit: number;
-  reasons: string[];
+  explain: () => string[];
   diff: number;
   diffReason?: DifferenceReason;
   /** Leaves the document partly open: other partial payments may still be allocated to it. */
@@ -78,6 +78,8 @@ const MAX_AMOUNT_BUCKET = 64;
 const MAX_NAME_BUCKET = 64;
 const MAX_PARTY_DOCS = 60;
 const MAX_SUBSET_POOL = 16;
+const MIN_LOGIT = -6;
+const MAX_OPTIONS = 12;
 
 interface Context {
   index: MatchIndex;
@@ -153,13 +155,29 @@ function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
   const refHits = new Map<number, RefLevel>();
   const consumed = new Set<string>();
   const customerParties = new Set<number>();
-  const hit = (docs: number[] | undefined, level: RefLevel, w?: Window): void => {
-    if (!docs || docs.length > MAX_KEY_BUCKET) return;
+  // Rival readings of the same digits: "RE 2026-02154" is RE-2026-2154 of one series or 2026-02154 of
+  // another. The reading that keeps the digits as written (leading zeros included), then the one that
+  // also matches the letter prefix, wins; the others count as weak hits.
+  interface Hit {
+    doc: number;
+    level: RefLevel;
+    span: string;
+    fit: number;
+    concat?: string;
+  }
+  const hits: Hit[] = [];
+  const spanFit = new Map<string, number>();
+  const hit = (docs: number[] | undefined, level: RefLevel, w: Window, prefixed: boolean): boolean => {
+    if (!docs || docs.length > MAX_KEY_BUCKET) return false;
     for (const d of docs) {
-      const prev = refHits.get(d);
-      if (!prev || REF_RANK[level] > REF_RANK[prev]) refHits.set(d, level);
+      const raw = index.docs[d]!.keys.some((k) => k.raw === w.raw);
+      const fit = (raw ? 2 : 0) + (prefixed ? 1 : 0);
+      const h: Hit = { doc: d, level, span: w.span, fit };
+      if (w.concat) h.concat = w.concat;
+      hits.push(h);
+      if (fit > (spanFit.get(w.span) ?? -1)) spanFit.set(w.span, fit);
     }
-    if (w?.concat && level !== "weak") consumed.add(w.concat);
+    return true;
   };
   let cutPrefix: string | undefined;
   for (const [text, isCut] of [
@@ -168,13 +186,13 @@ function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
   ] as const) {
     if (text === "") continue;
     for (const w of windowsOf(text, isCut)) {
-      if (w.full) hit(index.byFull.get(w.full), windowLevel(w, "full"), w);
+      if (w.full) hit(index.byFull.get(w.full), windowLevel(w, "full"), w, true);
       if (w.sig !== undefined) {
         const level = windowLevel(w, "digits");
-        hit(index.bySig.get(w.sig), level, w);
+        hit(index.bySig.get(w.sig), level, w, false);
         if (w.concat !== undefined) {
-          hit(index.byConcat.get(w.concat), level, w);
-          if (w.concat !== w.sig) hit(index.bySig.get(w.concat), level, w);
+          hit(index.byConcat.get(w.concat), level, w, false);
+          if (w.concat !== w.sig) hit(index.bySig.get(w.concat), level, w, false);
         }
         if (
           w.atCut &&
@@ -196,7 +214,16 @@ function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
         }
       }
     }
-    for (const rf of extractRfs(text)) hit(index.byReference.get(rf), "rf");
+    for (const rf of extractRfs(text)) {
+      for (const d of index.byReference.get(rf) ?? []) hits.push({ doc: d, level: "rf", span: `rf:${rf}`, fit: 0 });
+    }
+  }
+
+  for (const h of hits) {
+    const level = h.fit < spanFit.get(h.span)! ? "weak" : h.level;
+    const prev = refHits.get(h.doc);
+    if (!prev || REF_RANK[level] > REF_RANK[prev]) refHits.set(h.doc, level);
+    if (h.concat && level !== "weak") consumed.add(h.concat);
   }
 
   const ibanParties = new Set<number>();
@@ -205,10 +232,14 @@ function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
 
   const nameSim = new Map<number, number>();
   if (tx.counterpartyName) {
-    const tokens = nameTokens(tx.counterpartyName);
-    for (const t of tokens) {
-      if (t.length < 3) continue;
-      const parties = index.byNameToken.get(t);
+    const tokens = nameTokens(tx.counterpartyName).slice(0, 6);
+    const lookups: string[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i]!.length >= 3) lookups.push(tokens[i]!);
+      for (let j = i + 1; j < tokens.length; j++) lookups.push(namePair(tokens[i]!, tokens[j]!));
+    }
+    for (const key of lookups) {
+      const parties = index.byNameToken.get(key);
       if (!parties || parties.length > MAX_NAME_BUCKET) continue;
       for (const p of parties) {
         if (nameSim.has(p)) continue;
@@ -294,6 +325,13 @@ function refReason(level: RefLevel, info: DocInfo): string {
   }
 }
 
+function partyReason(party: string, who: string): string | undefined {
+  if (party === "iban") return `payer IBAN belongs to ${who}`;
+  if (party === "name" || party === "namepart") return `payer name matches ${who}`;
+  if (party === "other") return `paid by another party than ${who}`;
+  return undefined;
+}
+
 function singleOption(
   tx: Transaction,
   paid: number,
@@ -301,48 +339,46 @@ function singleOption(
   s: TxSignals,
   ctx: Context,
   ref: RefLevel | undefined,
+  rel: AmountRelation,
 ): Option {
   const info = ctx.index.docs[docIdx]!;
   const doc = info.doc;
-  const features = ["bias.single"];
-  const reasons: string[] = [];
-  if (ref) {
-    features.push(`ref.${ref}`);
-    reasons.push(refReason(ref, info));
-  }
-  if (s.customerParties.has(info.party)) {
-    features.push("cust");
-    reasons.push(`customer number ${ctx.index.parties[info.party]!.customerNumber ?? ""} in remittance`);
-  }
-  const rel = relate(paid, doc.openAmount, doc.cashDiscount, tx.day);
-  features.push(`amt.${rel.kind}`);
-  reasons.push(amountReason(rel, tx.currency, false));
+  const cust = s.customerParties.has(info.party);
   const party = partyFeature(tx, info, s, ctx.index);
-  features.push(`party.${party}`);
-  const who = ctx.index.parties[info.party]!.name || "the contact";
-  if (party === "iban") reasons.push(`payer IBAN belongs to ${who}`);
-  else if (party === "name" || party === "namepart") reasons.push(`payer name matches ${who}`);
-  else if (party === "other") reasons.push(`paid by another party than ${who}`);
   const date = dateFeature(tx, info);
-  features.push(`date.${date}`);
-  const delta = tx.day - doc.issueDay;
-  if (doc.kind === "receipt") reasons.push(`card payment ${delta} day(s) after the receipt date`);
-  else if (delta >= 0) reasons.push(`paid ${delta} day(s) after the ${doc.kind.replace("_", " ")} date`);
-  else reasons.push(`paid ${-delta} day(s) before the ${doc.kind.replace("_", " ")} date`);
   const reversed = info.outgoing !== tx.amount < 0;
-  if (reversed) {
-    features.push("reversed");
-    reasons.push(
-      info.outgoing
-        ? "money flows in: refund or credit note from the supplier"
-        : "money flows out: refund or credit note to the customer",
-    );
-  }
+  const features = ["bias.single", `amt.${rel.kind}`, `party.${party}`, `date.${date}`];
+  if (ref) features.push(`ref.${ref}`);
+  if (cust) features.push("cust");
+  if (reversed) features.push("reversed");
+  // Reasons are only written for the suggestions that are made (most options are never shown).
+  const explain = (): string[] => {
+    const reasons: string[] = [];
+    const contact = ctx.index.parties[info.party]!;
+    if (ref) reasons.push(refReason(ref, info));
+    if (cust) reasons.push(`customer number ${contact.customerNumber ?? ""} in remittance`);
+    reasons.push(amountReason(rel, tx.currency, false));
+    const pr = partyReason(party, contact.name || "the contact");
+    if (pr) reasons.push(pr);
+    const delta = tx.day - doc.issueDay;
+    const what = doc.kind.replace("_", " ");
+    if (doc.kind === "receipt") reasons.push(`card payment ${delta} day(s) after the receipt date`);
+    else if (delta >= 0) reasons.push(`paid ${delta} day(s) after the ${what} date`);
+    else reasons.push(`paid ${-delta} day(s) before the ${what} date`);
+    if (reversed) {
+      reasons.push(
+        info.outgoing
+          ? "money flows in: refund or credit note from the supplier"
+          : "money flows out: refund or credit note to the customer",
+      );
+    }
+    return reasons;
+  };
   const option: Option = {
     docs: [docIdx],
     features,
     logit: logitOf(features, ctx.weights),
-    reasons,
+    explain,
     diff: rel.diff,
     partial: rel.kind === "partial",
   };
@@ -391,39 +427,60 @@ function multiOption(
   if (rel.kind === "mismatch") return undefined;
   const features = ["bias.multi", `mref.${kind}`, `msize.${Math.min(docs.length, 5)}`, `amt.${rel.kind}`];
   if (filled > 0) features.push(`mfill.${Math.min(filled, 4)}`);
-  const reasons: string[] = [];
-  const referenced = infos.filter((_, k) => s.refHits.has(docs[k]!));
-  const numbers = (list: DocInfo[]) => list.map((i) => i.doc.number ?? i.doc.id).join(", ");
-  if (referenced.length > 0) reasons.push(`invoice numbers ${numbers(referenced)} in remittance`);
-  if (filled > 0) {
-    reasons.push(
-      `${numbers(infos.filter((_, k) => !s.refHits.has(docs[k]!)))} of the same contact complete the amount`,
-    );
-  }
-  if (kind === "none") reasons.push(`${docs.length} open documents of the same contact add up to the amount`);
-  reasons.push(amountReason(rel, tx.currency, true));
   // The party signal of the set is the strongest one among its documents.
-  const parties = infos.map((i) => partyFeature(tx, i, s, ctx.index));
   const order = ["iban", "name", "namepart", "other", "none"];
-  const party = parties.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? "none";
+  const party = infos.map((i) => partyFeature(tx, i, s, ctx.index)).sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? "none";
   features.push(`party.${party}`);
-  const first = infos[0]!;
-  const who = ctx.index.parties[first.party]!.name || "the contact";
-  if (party === "iban") reasons.push(`payer IBAN belongs to ${who}`);
-  else if (party === "name" || party === "namepart") reasons.push(`payer name matches ${who}`);
-  else if (party === "other") reasons.push(`paid by another party than ${who}`);
   if (infos.some((i) => s.customerParties.has(i.party))) features.push("cust");
+  const explain = (): string[] => {
+    const reasons: string[] = [];
+    const referenced = infos.filter((_, k) => s.refHits.has(docs[k]!));
+    const numbers = (list: DocInfo[]) => list.map((i) => i.doc.number ?? i.doc.id).join(", ");
+    if (referenced.length > 0) reasons.push(`invoice numbers ${numbers(referenced)} in remittance`);
+    if (filled > 0) {
+      reasons.push(`${numbers(infos.filter((_, k) => !s.refHits.has(docs[k]!)))} of the same contact complete the amount`);
+    }
+    if (kind === "none") reasons.push(`${docs.length} open documents of the same contact add up to the amount`);
+    reasons.push(amountReason(rel, tx.currency, true));
+    const pr = partyReason(party, ctx.index.parties[infos[0]!.party]!.name || "the contact");
+    if (pr) reasons.push(pr);
+    return reasons;
+  };
   const option: Option = {
     docs: [...docs].sort((a, b) => a - b),
     features,
     logit: logitOf(features, ctx.weights),
-    reasons,
+    explain,
     diff: rel.diff,
     partial: false,
   };
   const why = diffReasonOf(rel.kind);
   if (why) option.diffReason = why;
   return option;
+}
+
+/** First position in `list` (sorted by open amount) whose amount is ≥ `amount`. */
+function lowerBound(list: readonly number[], amount: number, index: MatchIndex): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (index.docs[list[mid]!]!.doc.openAmount < amount) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First position in `list` (sorted by issue day) issued after `day`. */
+function upperBoundDay(list: readonly number[], day: number, index: MatchIndex): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (index.docs[list[mid]!]!.doc.issueDay <= day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** All options for one transaction, best first. */
@@ -436,30 +493,36 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   const candidates = new Set<number>();
   for (const d of s.refHits.keys()) candidates.add(d);
   const parties = new Set<number>([...s.ibanParties, ...s.customerParties]);
-  for (const [p, sim] of s.nameSim) if (sim >= 0.5) parties.add(p);
-  const partyPool: number[] = [];
+  for (const [p, sim] of s.nameSim) if (sim >= 0.8 || (sim >= 0.5 && s.ibanParties.size === 0)) parties.add(p);
+  // A contact's documents whose open amount the payment could settle (exactly, less Skonto or a fee,
+  // or a small overpayment): a range in the contact's amount-sorted list, found by binary search.
+  const side = outgoing ? "out" : "in";
+  const lowest = Math.min(paid - 1000, Math.floor(paid / 1.1));
+  const highest = Math.max(paid + MAX_FEE_MINOR, Math.ceil((paid * 10_000) / (10_000 - 1000)));
   for (const p of parties) {
-    const docs = index.parties[p]!.docs;
-    const usable = docs.filter((d) => {
-      const info = index.docs[d]!;
-      return info.outgoing === outgoing && info.doc.currency === tx.currency;
-    });
-    // Large parties: keep the documents issued closest before the payment.
-    const chosen =
-      usable.length <= MAX_PARTY_DOCS
-        ? usable
-        : [...usable]
-            .sort((a, b) => {
-              const da = Math.abs(tx.day - index.docs[a]!.doc.issueDay);
-              const db = Math.abs(tx.day - index.docs[b]!.doc.issueDay);
-              return da - db || a - b;
-            })
-            .slice(0, MAX_PARTY_DOCS);
-    for (const d of chosen) {
+    const byAmount = index.parties[p]!.byAmount[side];
+    for (let k = lowerBound(byAmount, lowest, index); k < byAmount.length; k++) {
+      const d = byAmount[k]!;
+      if (index.docs[d]!.doc.openAmount > highest) break;
       candidates.add(d);
-      partyPool.push(d);
     }
   }
+  /** The contact's documents issued nearest before the payment, for the subset search (built on demand). */
+  let pool: number[] | undefined;
+  const partyPool = (): number[] => {
+    if (pool) return pool;
+    pool = [];
+    for (const p of parties) {
+      const byDay = index.parties[p]!.byIssue[side];
+      // Last document issued no later than 3 days after the payment, then walk back in time.
+      let k = upperBoundDay(byDay, tx.day + 3, index) - 1;
+      for (let taken = 0; k >= 0 && taken < MAX_PARTY_DOCS; k--, taken++) {
+        const d = byDay[k]!;
+        if (index.docs[d]!.doc.currency === tx.currency) pool.push(d);
+      }
+    }
+    return pool;
+  };
   // Amount lookups only add documents that carry some other evidence (checked below): an amount alone
   // says nothing when hundreds of documents share it.
   const amountDocs: number[] = [];
@@ -482,7 +545,11 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     const reversed = info.outgoing !== outgoing;
     if (reversed && (!ref || REF_RANK[ref] < REF_RANK.medium)) return;
     if (requireEvidence && !ref) return;
-    options.push(singleOption(tx, paid, d, s, ctx, ref));
+    const rel = relate(paid, info.doc.openAmount, info.doc.cashDiscount, tx.day);
+    // Without a reference, a contact's document the amount does not fit is no candidate (a partial
+    // payment without any reference is not something to suggest); skipping it keeps big contacts cheap.
+    if (!ref && (rel.kind === "partial" || rel.kind === "mismatch")) return;
+    options.push(singleOption(tx, paid, d, s, ctx, ref, rel));
   };
   for (const d of candidates) consider(d, false);
   for (const d of amountDocs) consider(d, true);
@@ -492,10 +559,13 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     const level = s.refHits.get(d);
     return level !== undefined && REF_RANK[level] >= REF_RANK.medium;
   };
-  const referenced = [...s.refHits.keys()].filter((d) => {
+  let referenced = [...s.refHits.keys()].filter((d) => {
     const info = index.docs[d]!;
     return strong(d) && info.outgoing === outgoing && info.doc.currency === tx.currency;
   });
+  // Numbers of the payer's own documents explain the payment; stray hits in other contacts' series don't.
+  const payers = referenced.filter((d) => parties.has(index.docs[d]!.party));
+  if (payers.length > 0 && payers.length < referenced.length) referenced = payers;
   const seen = new Set<string>();
   const addMulti = (docs: number[], kind: "all" | "some" | "none" | "subset", filled: number) => {
     const key = [...docs].sort((a, b) => a - b).join(",");
@@ -512,8 +582,8 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
       // Fill from the same contact's other open documents, nearest in date to the referenced ones first.
       const lastIssue = Math.max(...referenced.map((d) => index.docs[d]!.doc.issueDay));
       const refSet = new Set(referenced);
-      const pool = partyPool
-        .filter((d) => !refSet.has(d) && index.docs[d]!.doc.issueDay <= tx.day + 3)
+      const pool = partyPool()
+        .filter((d) => !refSet.has(d))
         .sort((a, b) => {
           const ia = index.docs[a]!;
           const ib = index.docs[b]!;
@@ -554,9 +624,9 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
         );
       }
     }
-  } else if (partyPool.length >= 2 && !options.some((o) => o.features.includes("amt.exact"))) {
-    const pool = partyPool
-      .filter((d) => index.docs[d]!.doc.issueDay <= tx.day + 3)
+  } else if (parties.size > 0 && !options.some((o) => o.features.includes("amt.exact"))) {
+    const pool = partyPool()
+      .slice()
       .sort((a, b) => index.docs[b]!.doc.issueDay - index.docs[a]!.doc.issueDay || a - b)
       .slice(0, MAX_SUBSET_POOL);
     for (const amounts of [
@@ -572,10 +642,14 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
       }
     }
   }
-  // Best first; equal logits keep discovery order, which follows the input.
+  // Best first; equal logits keep discovery order, which follows the input. Options this weak change no
+  // score by more than e^MIN_LOGIT each, and keeping them would make every document of a big contact
+  // (a supermarket's receipts) a competitor of every line of that contact.
   return options
     .map((o, i) => ({ o, i }))
+    .filter((x) => x.o.logit >= MIN_LOGIT)
     .sort((a, b) => b.o.logit - a.o.logit || a.i - b.i)
+    .slice(0, MAX_OPTIONS)
     .map((x) => x.o);
 }
 
@@ -703,7 +777,8 @@ export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): Engi
       p.options = kept;
       p.score = scoreOf(kept);
       p.version++;
-      if (kept.length > 0) heapPush(heap, { ...p });
+      // Below the threshold it is never taken; it can only rise again through another removal.
+      if (kept.length > 0 && p.score >= threshold) heapPush(heap, { ...p });
     }
   }
 
@@ -729,7 +804,7 @@ export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): Engi
         amount: formatAmount(c.amounts[k]!, tx.currency),
       })),
       ...(difference ? { difference } : {}),
-      reasons: o.reasons,
+      reasons: o.explain(),
     });
   });
   return { suggestions };

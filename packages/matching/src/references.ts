@@ -42,6 +42,8 @@ export interface NumberKeys {
   /** Significant digits (without leading zeros): how much a digit-only hit says. */
   digitCount: number;
   letters: string;
+  /** Digit atoms glued as written, leading zeros kept: tells "RE-2026-2154" from "2026-02154". */
+  raw: string;
 }
 
 /** Lookup keys of a document number or payment reference. */
@@ -53,11 +55,14 @@ export function numberKeys(number: string): NumberKeys {
     .map((a) => a.text)
     .join("");
   if (digitAtoms.length === 0) {
-    return { full: atoms.map((a) => a.text).join("|") || undefined, digitCount: 0, letters } as NumberKeys;
+    const keys: NumberKeys = { digitCount: 0, letters, raw: "" };
+    if (atoms.length > 0) keys.full = atoms.map((a) => a.text).join("|");
+    return keys;
   }
   const sig = digitAtoms.map((a) => stripZeros(a.text)).join("|");
   const concat = stripZeros(digitAtoms.map((a) => a.text).join(""));
-  const keys: NumberKeys = { sig, concat, digitCount: concat.length, letters };
+  const raw = digitAtoms.map((a) => a.text).join("");
+  const keys: NumberKeys = { sig, concat, digitCount: concat.length, letters, raw };
   if (letters !== "") keys.full = atoms.map((a) => (a.digits ? stripZeros(a.text) : a.text)).join("|");
   return keys;
 }
@@ -93,6 +98,10 @@ export interface Window {
   atCut: boolean;
   /** A letter atom leads the window (the number's own prefix, "RE" in RE-2026-0042). */
   prefixed: boolean;
+  /** Which digits of the text the window covers (first and last digit atom), to compare rival readings. */
+  span: string;
+  /** The window's digits as written. */
+  raw: string;
 }
 
 /** SEPA remittance is limited to 140 characters; a line this long may have lost its tail. */
@@ -107,6 +116,7 @@ export function windowsOf(text: string, cut: boolean): Window[] {
     const first = atoms[i]!;
     const prev = i > 0 ? atoms[i - 1] : undefined;
     let digitTexts: string[] = [];
+    let firstDigit = -1;
     const fullParts: string[] = [];
     let allDigits = true;
     let hasDigit = false;
@@ -117,6 +127,7 @@ export function windowsOf(text: string, cut: boolean): Window[] {
       if (atom.digits) {
         digitTexts = [...digitTexts, atom.text];
         hasDigit = true;
+        if (firstDigit < 0) firstDigit = j;
       } else allDigits = false;
       if (!hasDigit) continue;
       const next = atoms[j + 1];
@@ -129,6 +140,8 @@ export function windowsOf(text: string, cut: boolean): Window[] {
         embedded,
         atCut: cut && atom.end >= end,
         prefixed: !first.digits,
+        span: `${firstDigit}:${j}`,
+        raw: digitTexts.join(""),
       };
       if (!first.digits) w.full = fullParts.join("|");
       if (allDigits) {

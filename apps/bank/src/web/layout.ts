@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { setCookie } from "hono/cookie";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { translator } from "./i18n.ts";
@@ -17,10 +18,30 @@ button.secondary{background:#fff;color:var(--ink);border:1px solid var(--line)}b
 .actions{display:flex;gap:.75rem;margin-top:1.25rem;flex-wrap:wrap}.error{color:var(--bad);font-weight:600}.muted{color:var(--muted)}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--line)}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .neg{color:var(--bad)}.pill{display:inline-block;padding:.1rem .5rem;border-radius:999px;background:#e7f3ef;color:var(--brand);font-size:.85rem}
+header{flex-wrap:wrap}header nav{display:flex;gap:1rem;flex-wrap:wrap}header nav a{padding:.2rem 0;border-bottom:2px solid transparent}
+header nav a[aria-current=page]{border-bottom-color:#fff;font-weight:600}header .user{opacity:.85;font-size:.9rem}
+header form{margin:0}header form button{background:transparent;border:1px solid rgba(255,255,255,.6);padding:.25rem .7rem;font-size:.9rem}
+a{color:var(--brand)}h1{margin-top:0;font-size:1.6rem}h2{font-size:1.2rem}.notice{background:#e7f3ef;border:1px solid #b9dccf;border-radius:8px;padding:.75rem 1rem;margin-bottom:1rem}
+.notice.bad{background:#fbeaea;border-color:#efc4c6;color:var(--bad)}.pill.warn{background:#fff4d6;color:#7a5200}.pill.bad{background:#fbeaea;color:var(--bad)}.pill.off{background:#eceef2;color:var(--muted)}
+.account{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap;align-items:baseline}.account h2,.account h3{margin:0}.balance{font-size:1.35rem;font-weight:700;font-variant-numeric:tabular-nums;white-space:nowrap}
+.iban{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.02em}.rights{margin:.5rem 0 0;padding:0;list-style:none;display:flex;gap:.4rem;flex-wrap:wrap;font-size:.9rem}
+.subs{margin:.75rem 0 0 1.25rem;padding-left:1rem;border-left:3px solid var(--line)}.subs .card{margin-bottom:.75rem}
+.filters{display:flex;gap:.75rem;flex-wrap:wrap;align-items:flex-end}.filters label{margin:0 0 .25rem}.filters input{padding:.45rem;border:1px solid var(--line);border-radius:6px;font-size:1rem}
+tr.pending td{color:var(--muted);font-style:italic}tr.pending td.num.neg{color:var(--bad)}td small,li small{color:var(--muted)}.pager{display:flex;justify-content:space-between;align-items:center;margin-top:1rem;gap:1rem}
+.ended{opacity:.6}dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.75rem 0}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
+.app{max-width:440px;margin:0 auto}.app .card{border-radius:16px}fieldset{border:1px solid var(--line);border-radius:8px;margin:.75rem 0}
+.button.secondary{background:#fff;color:var(--ink);border:1px solid var(--line)}.button.danger{background:var(--bad)}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:640px){table.tx thead{display:none}table.tx tr{display:grid;grid-template-columns:1fr auto;border-bottom:1px solid var(--line);padding:.4rem 0}table.tx td{border:0;padding:.15rem .25rem}}
 `;
 
 export function page(c: Context, title: string, body: Html, nav?: Html) {
   const { lang, t } = translator(c);
+  const chosen = c.req.query("lang");
+  if (chosen === "de" || chosen === "en") {
+    // The switch is a link with ?lang=; the cookie makes the choice stick for the pages that follow.
+    setCookie(c, "lang", chosen, { path: "/", maxAge: 365 * 86_400, sameSite: "Lax", httpOnly: true });
+  }
   const other = lang === "de" ? "en" : "de";
   const url = new URL(c.req.url);
   url.searchParams.set("lang", other);

@@ -1,0 +1,258 @@
+import { formatIban } from "@kontor/money";
+import { Hono } from "hono";
+import { html } from "hono/html";
+import { z } from "zod";
+import type { BankDeps } from "../deps.ts";
+import { money } from "../web/format.ts";
+import { formatDate, type Lang, type MessageKey, translator } from "../web/i18n.ts";
+import { errorPage } from "../web/layout.ts";
+import { requirePsu, type WebContext, type WebEnv } from "../web/session.ts";
+import { psuPage } from "../web/shell.ts";
+import {
+  type AccountGroup,
+  accountOverview,
+  findAccountOfPsu,
+  type PsuAccount,
+  type TransactionFilter,
+  type TransactionPage,
+  transactionsPage,
+} from "./psu-accounts.service.ts";
+
+/** Online banking: the PSU's accounts (start page) and each account's transactions. */
+export function accountsWeb(deps: BankDeps) {
+  const app = new Hono<WebEnv>();
+  const guard = requirePsu(deps);
+
+  app.get("/", guard, async (c) => {
+    const { t } = translator(c);
+    const businesses = await accountOverview(deps, c.var.session.psuId);
+    const body = html`<h1>${t("accounts.title")}</h1>
+      ${businesses.length === 0 ? html`<div class="card"><p>${t("accounts.empty")}</p></div>` : ""}
+      ${businesses.map(
+        (b) => html`<section aria-labelledby="business-${b.businessId}">
+          <h2 id="business-${b.businessId}">${b.businessName}</h2>
+          ${b.groups.map((g) => accountGroup(c, g))}
+        </section>`,
+      )}`;
+    return c.html(psuPage(c, t("accounts.title"), body, "accounts"));
+  });
+
+  app.get("/accounts/:id", guard, async (c) => {
+    const { t } = translator(c);
+    const account = await findAccountOfPsu(deps, c.var.session.psuId, c.req.param("id"));
+    // One answer for "no such account" and "not yours": the page does not confirm that an id exists.
+    if (!account) return c.html(errorPage(c, 404, t("tx.notFound")), 404);
+    const query = parseQuery(c.req.query());
+    const result = await transactionsPage(deps, account, query.errors.length ? {} : query.filter, query.page);
+    return c.html(
+      psuPage(
+        c,
+        `${account.name} · ${t("tx.title")}`,
+        transactionsView(c, account, query, result),
+        "accounts",
+      ),
+      query.errors.length ? 400 : 200,
+    );
+  });
+
+  return app;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Start page
+
+function accountGroup(c: WebContext, group: AccountGroup) {
+  const { t } = translator(c);
+  return html`${accountCard(c, group.main, group.main.parentId === null ? "accounts.mainAccount" : "accounts.subAccount")}
+    ${
+      group.subAccounts.length > 0
+        ? html`<div class="subs" role="group" aria-label="${t("accounts.subAccounts", { name: group.main.name })}">
+            ${group.subAccounts.map((s) => accountCard(c, s, "accounts.subAccount"))}
+          </div>`
+        : ""
+    }`;
+}
+
+function accountBadges(c: WebContext, account: PsuAccount) {
+  const { t } = translator(c);
+  return html`${account.status === "blocked" ? html` <span class="pill bad">${t("accounts.blocked")}</span>` : ""}${
+    account.debitBlocked ? html` <span class="pill warn">${t("accounts.debitBlocked")}</span>` : ""
+  }`;
+}
+
+function rightsList(c: WebContext, account: PsuAccount) {
+  const { t, lang } = translator(c);
+  const { rights } = account;
+  const items = [
+    rights.view ? t("accounts.right.view") : null,
+    rights.createPayments ? t("accounts.right.create") : null,
+    rights.approvePayments ? t("accounts.right.approve") : null,
+    rights.limitPerTransferMinor !== null
+      ? t("accounts.limit.perTransfer", {
+          amount: money(lang, rights.limitPerTransferMinor, account.currency),
+        })
+      : null,
+    rights.limitPerMonthMinor !== null
+      ? t("accounts.limit.perMonth", { amount: money(lang, rights.limitPerMonthMinor, account.currency) })
+      : null,
+  ].filter((x): x is string => x !== null);
+  return html`<ul class="rights" aria-label="${t("accounts.rights")}">
+    <li class="muted">${t("accounts.rights")}:</li>
+    ${items.map((item) => html`<li class="pill">${item}</li>`)}
+  </ul>`;
+}
+
+function accountCard(c: WebContext, account: PsuAccount, kind: MessageKey) {
+  const { t, lang } = translator(c);
+  const balance = account.bookedBalanceMinor;
+  return html`<article class="card" aria-labelledby="account-${account.id}">
+    <div class="account">
+      <div>
+        <h3 id="account-${account.id}"><a href="/accounts/${account.id}">${account.name}</a>${accountBadges(c, account)}</h3>
+        <div class="iban">${formatIban(account.iban)}</div>
+        <small class="muted">${t(kind)} · ${account.product} · ${account.currency}</small>
+      </div>
+      <div class="balance${balance < 0 ? " neg" : ""}" aria-label="${t("accounts.balance")}">${money(lang, balance, account.currency)}</div>
+    </div>
+    ${rightsList(c, account)}
+  </article>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Transactions
+
+interface ParsedQuery {
+  /** What the PSU typed, to show it again in the form. */
+  input: { q: string; from: string; to: string };
+  filter: TransactionFilter;
+  page: number;
+  errors: MessageKey[];
+}
+
+const querySchema = z.object({
+  q: z.string().trim().max(200).catch("").default(""),
+  from: z.string().trim().max(20).catch("").default(""),
+  to: z.string().trim().max(20).catch("").default(""),
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1).default(1),
+});
+
+/** "2026-11-23", "23.11.2026" or "23/11/2026" → "2026-11-23"; null when it is no real calendar date. */
+export function parseDateInput(text: string): string | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const local = /^(\d{1,2})[./](\d{1,2})[./](\d{4})$/.exec(text);
+  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : local ? [local[3], local[2], local[1]] : [];
+  if (!y || !m || !d) return null;
+  const date = `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
+  const parsed = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date) ? date : null;
+}
+
+function parseQuery(raw: Record<string, string>): ParsedQuery {
+  const input = querySchema.parse(raw);
+  const errors: MessageKey[] = [];
+  const from = input.from ? parseDateInput(input.from) : undefined;
+  const to = input.to ? parseDateInput(input.to) : undefined;
+  if (from === null || to === null) errors.push("tx.filter.badDate");
+  else if (from && to && from > to) errors.push("tx.filter.badRange");
+  return {
+    input: { q: input.q, from: from ?? input.from, to: to ?? input.to },
+    filter: { text: input.q || undefined, from: from ?? undefined, to: to ?? undefined },
+    page: input.page,
+    errors,
+  };
+}
+
+function pageLink(account: PsuAccount, query: ParsedQuery, page: number) {
+  const params = new URLSearchParams();
+  if (query.input.q) params.set("q", query.input.q);
+  if (query.input.from) params.set("from", query.input.from);
+  if (query.input.to) params.set("to", query.input.to);
+  if (page > 1) params.set("page", String(page));
+  const search = params.toString();
+  return `/accounts/${account.id}${search ? `?${search}` : ""}`;
+}
+
+function filterForm(c: WebContext, account: PsuAccount, query: ParsedQuery) {
+  const { t } = translator(c);
+  const active = Boolean(query.input.q || query.input.from || query.input.to);
+  return html`<form method="get" action="/accounts/${account.id}" class="card filters" role="search" aria-label="${t("tx.filter.legend")}">
+    <div>
+      <label for="q">${t("tx.filter.text")}</label>
+      <input id="q" name="q" type="search" value="${query.input.q}" placeholder="${t("tx.filter.textHint")}" />
+    </div>
+    <div>
+      <label for="from">${t("tx.filter.from")}</label>
+      <input id="from" name="from" type="date" value="${query.input.from}" />
+    </div>
+    <div>
+      <label for="to">${t("tx.filter.to")}</label>
+      <input id="to" name="to" type="date" value="${query.input.to}" />
+    </div>
+    <div class="actions" style="margin:0">
+      <button type="submit">${t("tx.filter.submit")}</button>
+      ${active ? html`<a class="button secondary" href="/accounts/${account.id}">${t("tx.filter.reset")}</a>` : ""}
+    </div>
+  </form>`;
+}
+
+function transactionRow(
+  lang: Lang,
+  t: (key: MessageKey, p?: Record<string, string | number>) => string,
+  row: TransactionPage["rows"][number],
+) {
+  const pending = row.status === "pending";
+  return html`<tr class="${pending ? "pending" : "booked"}" data-status="${row.status}">
+    <td>${formatDate(lang, row.bookingDate)}${
+      row.valueDate !== row.bookingDate
+        ? html`<br /><small>${t("tx.valueDate", { date: formatDate(lang, row.valueDate) })}</small>`
+        : ""
+    }</td>
+    <td>${row.counterpartyName ?? ""}${row.counterpartyIban ? html`<br /><small class="iban">${formatIban(row.counterpartyIban)}</small>` : ""}</td>
+    <td>${row.remittance ?? ""}${row.bookingText ? html`<br /><small>${row.bookingText}</small>` : ""}</td>
+    <td>${pending ? html`<span class="pill warn">${t("tx.pending")}</span>` : html`<span class="muted">${t("tx.booked")}</span>`}</td>
+    <td class="num${row.amountMinor < 0 ? " neg" : ""}">${money(lang, row.amountMinor, row.currency)}</td>
+  </tr>`;
+}
+
+function transactionsView(c: WebContext, account: PsuAccount, query: ParsedQuery, result: TransactionPage) {
+  const { t, lang } = translator(c);
+  const first = (result.page - 1) * result.perPage + 1;
+  const last = first + result.rows.length - 1;
+  const filtered = Boolean(query.filter.text || query.filter.from || query.filter.to);
+  return html`<p><a href="/">← ${t("tx.back")}</a></p>
+    <div class="card">
+      <div class="account">
+        <div>
+          <h1 style="margin:0">${account.name}${accountBadges(c, account)}</h1>
+          <div class="iban">${formatIban(account.iban)}</div>
+          <small class="muted">${account.businessName} · ${account.product}</small>
+        </div>
+        <div class="balance${account.bookedBalanceMinor < 0 ? " neg" : ""}">
+          <small class="muted" style="display:block;font-size:.8rem;font-weight:400">${t("accounts.balance")}</small>
+          ${money(lang, account.bookedBalanceMinor, account.currency)}
+        </div>
+      </div>
+    </div>
+    ${filterForm(c, account, query)}
+    ${query.errors.map((e) => html`<p class="notice bad" role="alert">${t(e)}</p>`)}
+    <section class="card" aria-labelledby="tx-heading">
+      <h2 id="tx-heading" style="margin-top:0">${t("tx.title")}</h2>
+      ${
+        result.rows.length === 0
+          ? html`<p class="muted">${filtered ? t("tx.emptyFiltered") : t("tx.empty")}</p>`
+          : html`<table class="tx">
+              <thead><tr>
+                <th scope="col">${t("tx.date")}</th><th scope="col">${t("tx.counterparty")}</th>
+                <th scope="col">${t("tx.remittance")}</th><th scope="col">${t("tx.status")}</th>
+                <th scope="col" class="num">${t("tx.amount")}</th>
+              </tr></thead>
+              <tbody>${result.rows.map((row) => transactionRow(lang, t, row))}</tbody>
+            </table>
+            <nav class="pager" aria-label="${t("tx.pagination")}">
+              <span>${result.page > 1 ? html`<a href="${pageLink(account, query, result.page - 1)}" rel="prev">${t("tx.newer")}</a>` : ""}</span>
+              <span class="muted">${t("tx.range", { from: first, to: last, total: result.total })}</span>
+              <span>${result.page < result.pages ? html`<a href="${pageLink(account, query, result.page + 1)}" rel="next">${t("tx.older")}</a>` : ""}</span>
+            </nav>`
+      }
+    </section>`;
+}

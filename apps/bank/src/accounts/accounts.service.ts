@@ -1,6 +1,5 @@
 import { formatAmount } from "@kontor/money";
 import { berlinDate } from "../clock.ts";
-import type { GrantedAccess } from "../consents/consents.service.ts";
 import type { Account } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 
@@ -10,11 +9,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isAccountId(id: string): boolean {
   return UUID.test(id);
-}
-
-export async function findAccounts(deps: BankDeps, ids: string[]): Promise<Account[]> {
-  if (ids.length === 0) return [];
-  return deps.db.selectFrom("accounts").selectAll().where("id", "in", ids).orderBy("iban").execute();
 }
 
 export async function balancesOf(deps: BankDeps, account: Account) {
@@ -80,14 +74,4 @@ export function accountDetails(
     ...(balances ? { balances } : {}),
     _links: links,
   };
-}
-
-export function scopesByAccount(access: GrantedAccess): Map<string, Set<string>> {
-  const map = new Map<string, Set<string>>();
-  for (const row of access.accounts) {
-    const set = map.get(row.account_id) ?? new Set<string>();
-    set.add(row.scope);
-    map.set(row.account_id, set);
-  }
-  return map;
 }

@@ -190,6 +190,24 @@ export async function countUsage(db: Db, consentId: string, resource: string, da
   return row.count;
 }
 
+/** The consent's accounts with their scopes, limited to accounts the PSU may still view (and to one, if given). */
+export function listGrantedAccounts(db: Db, consentId: string, psuId: string, accountId: string | null) {
+  let query = db
+    .selectFrom("consent_accounts")
+    .innerJoin("accounts", "accounts.id", "consent_accounts.account_id")
+    .innerJoin("memberships", (join) =>
+      join
+        .onRef("memberships.account_id", "=", "consent_accounts.account_id")
+        .on("memberships.psu_id", "=", psuId)
+        .on("memberships.can_view", "=", true),
+    )
+    .selectAll("accounts")
+    .select("consent_accounts.scope")
+    .where("consent_accounts.consent_id", "=", consentId);
+  if (accountId !== null) query = query.where("consent_accounts.account_id", "=", accountId);
+  return query.orderBy("accounts.iban").execute();
+}
+
 export async function touchConsent(db: Db, id: string, now: Date) {
   await db.updateTable("consents").set({ last_accessed_at: now }).where("id", "=", id).execute();
 }

@@ -3,7 +3,7 @@ import { normalizeIban } from "@kontor/money";
 import type { AccountAccessRequest as AccountAccess, ConsentsRequest } from "@kontor/xs2a";
 import type { Kysely, Transaction } from "kysely";
 import { addDays, berlinDate } from "../clock.ts";
-import type { BankDB, Consent, ConsentScope, ConsentStatus } from "../db/schema.ts";
+import type { Account, BankDB, Consent, ConsentScope, ConsentStatus } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { verifyPassword } from "../psus/password.ts";
@@ -608,8 +608,12 @@ export interface AccessRequest {
 
 export interface GrantedAccess {
   consent: Consent;
-  accounts: { account_id: string; scope: ConsentScope; iban: string; currency: string }[];
+  /** The accounts this read may touch (one for an account endpoint), each with the scopes granted on it. */
+  accounts: Map<string, { account: Account; scopes: Set<ConsentScope> }>;
 }
+
+/** Touching last_accessed_at on every read would serialise concurrent reads on one row; once a minute is enough. */
+const TOUCH_INTERVAL_MS = 60_000;
 
 export async function authorizeAccess(deps: BankDeps, request: AccessRequest): Promise<GrantedAccess> {
   const consent = await loadConsent(deps, request.tpp, request.consentId);
@@ -654,32 +658,19 @@ export async function authorizeAccess(deps: BankDeps, request: AccessRequest): P
       "The bank asks for strong customer authentication again: start a new authorisation of this consent.",
     );
   }
-  const accounts = await repo.listConsentAccounts(deps.db, consent.id);
-  if (request.accountId !== null) {
-    const covered = accounts.some((a) => a.account_id === request.accountId && a.scope === request.scope);
-    if (!covered) {
-      const exists = accounts.some((a) => a.account_id === request.accountId);
-      throw new AppError(
-        "CONSENT_INVALID",
-        exists
-          ? `The consent does not grant ${request.scope} for this account.`
-          : "The consent does not cover this account.",
-      );
-    }
+  // Granted accounts the PSU can still see: a PSU who lost access at the bank takes the TPP's access along.
+  const rows = await repo.listGrantedAccounts(deps.db, consent.id, consent.psu_id!, request.accountId);
+  const accounts = new Map<string, { account: Account; scopes: Set<ConsentScope> }>();
+  for (const { scope, ...account } of rows) {
+    const entry = accounts.get(account.id) ?? { account, scopes: new Set<ConsentScope>() };
+    entry.scopes.add(scope);
+    accounts.set(account.id, entry);
   }
-  // A PSU who lost access to an account at the bank takes the TPP's access with them.
-  const stillViewable = new Set(
-    (
-      await deps.db
-        .selectFrom("memberships")
-        .select("account_id")
-        .where("psu_id", "=", consent.psu_id!)
-        .where("can_view", "=", true)
-        .execute()
-    ).map((m) => m.account_id),
-  );
-  if (request.accountId !== null && !stillViewable.has(request.accountId)) {
-    throw new AppError("CONSENT_INVALID", "The PSU no longer has access to this account.");
+  if (request.accountId !== null && !accounts.get(request.accountId)?.scopes.has(request.scope)) {
+    throw new AppError(
+      "CONSENT_INVALID",
+      await denialReason(deps, consent, request.accountId, request.scope),
+    );
   }
   if (!request.attended && request.usageResource !== null) {
     const count = await repo.countUsage(deps.db, consent.id, request.usageResource, berlinDate(now));
@@ -690,8 +681,20 @@ export async function authorizeAccess(deps: BankDeps, request: AccessRequest): P
       );
     }
   }
-  await repo.touchConsent(deps.db, consent.id, now);
-  return { consent, accounts: accounts.filter((a) => stillViewable.has(a.account_id)) };
+  if (!consent.last_accessed_at || now.getTime() - consent.last_accessed_at.getTime() > TOUCH_INTERVAL_MS) {
+    await repo.touchConsent(deps.db, consent.id, now);
+  }
+  return { consent, accounts };
+}
+
+/** Only on the error path: say precisely why an account read is refused. */
+async function denialReason(deps: BankDeps, consent: Consent, accountId: string, scope: ConsentScope) {
+  const granted = await repo.listConsentAccounts(deps.db, consent.id);
+  const onAccount = granted.filter((g) => g.account_id === accountId);
+  if (onAccount.length === 0) return "The consent does not cover this account.";
+  if (!onAccount.some((g) => g.scope === scope))
+    return `The consent does not grant ${scope} for this account.`;
+  return "The PSU no longer has access to this account.";
 }
 
 /** The oldest booking date readable now: 90 days back, or any date within FRESH_SCA_MINUTES of an SCA. */

@@ -54,7 +54,11 @@ const CUSHION_MINOR = 1_000_00;
  * history, all in one database transaction. Does nothing when PSU `demo` exists (even one that a concurrent
  * seeder is creating: the PSU row is written first, with ON CONFLICT DO NOTHING).
  */
-export async function seedDemo(db: Kysely<BankDB>, options: DemoOptions): Promise<DemoSummary> {
+export async function seedDemo(
+  db: Kysely<BankDB>,
+  options: DemoOptions,
+  tuning: { batchRows?: number } = {},
+): Promise<DemoSummary> {
   const existing = await readDemoSummary(db);
   if (existing) return existing;
   const plan = planDemo(options);
@@ -223,8 +227,28 @@ const INSERT_HEAD = sql.raw(
   `insert into transactions (${COLUMNS.map(([name]) => name).join(", ")}) select * from unnest(`,
 );
 
+/**
+ * A PostgreSQL array literal, written here rather than by the driver: the driver quotes and escapes every
+ * element through two regex replacements; most of ours need neither.
+ */
+export function arrayLiteral(values: readonly unknown[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = "NULL";
+    else if (typeof v === "number") parts[i] = String(v);
+    else {
+      const text = String(v);
+      parts[i] = NEEDS_ESCAPE.test(text) ? `"${text.replace(ESCAPED, "\\$&")}"` : `"${text}"`;
+    }
+  }
+  return `{${parts.join(",")}}`;
+}
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
 function insertBatch(db: Kysely<BankDB>, columns: Record<Column, unknown[]>) {
-  const args = COLUMNS.map(([name, type]) => sql`${columns[name]}::${sql.raw(type)}[]`);
+  const args = COLUMNS.map(([name, type]) => sql`${arrayLiteral(columns[name])}::${sql.raw(type)}[]`);
   return sql`${INSERT_HEAD}${sql.join(args)})`.execute(db);
 }
 

@@ -1,7 +1,7 @@
-import { formatAmount } from "@kontor/money";
+import { currencyExponent } from "@kontor/money";
 import { z } from "zod";
 import { berlinDate } from "../clock.ts";
-import type { Account, Transaction } from "../db/schema.ts";
+import type { Account } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import * as repo from "./transactions.repository.ts";
@@ -94,28 +94,6 @@ export function parseTransactionQuery(
   return { bookingStatus: status, dateFrom, dateTo, withBalance: withBalance === "true", page: query.page };
 }
 
-export function toXs2aTransaction(t: Transaction) {
-  const incoming = t.amount_minor > 0;
-  const counterpartyAccount = t.counterparty_iban ? { iban: t.counterparty_iban } : undefined;
-  return {
-    transactionId: t.transaction_id,
-    ...(t.entry_reference ? { entryReference: t.entry_reference } : {}),
-    ...(t.end_to_end_id ? { endToEndId: t.end_to_end_id } : {}),
-    ...(t.mandate_id ? { mandateId: t.mandate_id } : {}),
-    ...(t.creditor_id ? { creditorId: t.creditor_id } : {}),
-    bookingDate: t.booking_date,
-    valueDate: t.value_date,
-    transactionAmount: { currency: t.currency, amount: formatAmount(t.amount_minor, t.currency) },
-    ...(t.counterparty_name ? { [incoming ? "debtorName" : "creditorName"]: t.counterparty_name } : {}),
-    ...(counterpartyAccount ? { [incoming ? "debtorAccount" : "creditorAccount"]: counterpartyAccount } : {}),
-    ...(t.counterparty_bic ? { [incoming ? "debtorAgent" : "creditorAgent"]: t.counterparty_bic } : {}),
-    ...(t.remittance ? { remittanceInformationUnstructured: t.remittance } : {}),
-    ...(t.bank_transaction_code ? { bankTransactionCode: t.bank_transaction_code } : {}),
-    ...(t.proprietary_code ? { proprietaryBankTransactionCode: t.proprietary_code } : {}),
-    ...(t.booking_text ? { additionalInformation: t.booking_text } : {}),
-  };
-}
-
 /**
  * One response of GET /accounts/{id}/transactions: the booked rows as one keyset page, pending rows (few, by
  * nature) whole on the first page, and a `next` link while booked rows remain.
@@ -123,7 +101,7 @@ export function toXs2aTransaction(t: Transaction) {
 export async function readTransactions(
   deps: BankDeps,
   params: { consentId: string; account: Account; query: TransactionQuery; earliest: string | null },
-) {
+): Promise<TransactionsJson> {
   const { account, query, consentId } = params;
   const after = query.page ? decodeCursor(consentId, query.page) : null;
   if (!after && params.earliest && query.dateFrom < params.earliest) {
@@ -134,61 +112,84 @@ export async function readTransactions(
     );
   }
   const pageSize = deps.controls.get().pageSize;
+  const exponent = currencyExponent(account.currency);
   const base = `${deps.publicUrl}/xs2a/v1/accounts/${account.id}`;
-  let booked: Transaction[] | undefined;
+  let booked: string | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
     const cursor = after ?? { date: "0001-01-01", seq: 0, maxSeq: await repo.maxSeq(deps.db, account.id) };
-    const rows = await repo.pageTransactions(deps.db, {
+    const page = await repo.pageTransactionsJson(deps.db, {
       accountId: account.id,
       status: "booked",
       dateFrom: query.dateFrom,
       dateTo: query.dateTo,
       after: cursor,
-      limit: pageSize + 1,
+      limit: pageSize,
+      exponent,
     });
-    if (rows.length > pageSize) {
-      rows.pop();
-      const last = rows[rows.length - 1]!;
+    if (page.fetched > pageSize && page.last) {
       const nextQuery = new URLSearchParams({
         bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
         dateFrom: query.dateFrom,
         dateTo: query.dateTo,
-        page: encodeCursor(consentId, { date: last.booking_date, seq: last.seq, maxSeq: cursor.maxSeq }),
+        page: encodeCursor(consentId, { date: page.last.date, seq: page.last.seq, maxSeq: cursor.maxSeq }),
       });
       next = `${base}/transactions?${nextQuery}`;
     }
-    booked = rows;
+    booked = page.items;
   }
-  let pending: Transaction[] | undefined;
+  let pending: string | undefined;
   if (query.bookingStatus !== "booked" && !after) {
-    pending = await repo.pageTransactions(deps.db, {
+    const page = await repo.pageTransactionsJson(deps.db, {
       accountId: account.id,
       status: "pending",
       dateFrom: "0001-01-01",
       dateTo: "9999-12-31",
       after: null,
       limit: 10_000,
+      exponent,
     });
+    pending = page.items;
   }
   const links: Record<string, { href: string }> = { account: { href: base } };
   if (next) links.next = { href: next };
-  return {
-    account: { iban: account.iban, currency: account.currency },
-    transactions: {
-      ...(booked ? { booked: booked.map(toXs2aTransaction) } : {}),
-      ...(pending ? { pending: pending.map(toXs2aTransaction) } : {}),
-      _links: links,
-    },
-  };
+  return { account: { iban: account.iban, currency: account.currency }, booked, pending, links };
 }
 
-export async function readTransactionDetails(deps: BankDeps, account: Account, transactionId: string) {
-  const row = await repo.findTransaction(deps.db, account.id, transactionId);
-  if (!row)
+/** A transactions response whose lists are JSON texts straight from the database. */
+export interface TransactionsJson {
+  account: { iban: string; currency: string };
+  booked: string | undefined;
+  pending: string | undefined;
+  links: Record<string, { href: string }>;
+}
+
+/** Assembles the response body around the lists without parsing them again. */
+export function transactionsBody(report: TransactionsJson, balances?: unknown[]): string {
+  const lists = [
+    report.booked === undefined ? "" : `"booked":${report.booked},`,
+    report.pending === undefined ? "" : `"pending":${report.pending},`,
+  ].join("");
+  const balancesPart = balances ? `,"balances":${JSON.stringify(balances)}` : "";
+  return `{"account":${JSON.stringify(report.account)},"transactions":{${lists}"_links":${JSON.stringify(report.links)}}${balancesPart}}`;
+}
+
+export async function readTransactionDetails(
+  deps: BankDeps,
+  account: Account,
+  transactionId: string,
+): Promise<string> {
+  const json = await repo.findTransactionJson(
+    deps.db,
+    account.id,
+    transactionId,
+    currencyExponent(account.currency),
+  );
+  if (json === null) {
     throw new AppError("RESOURCE_UNKNOWN", "No such transaction on this account.", { path: "transactionId" });
+  }
   // The schema nests the transaction twice (transactionsDetails.transactionDetails), unlike the spec's example.
-  return { transactionsDetails: { transactionDetails: toXs2aTransaction(row) } };
+  return `{"transactionsDetails":{"transactionDetails":${json}}}`;
 }
 
 export function today(deps: BankDeps): string {

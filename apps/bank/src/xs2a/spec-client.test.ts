@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerTpp } from "../tpps/tpps.service.ts";
-import { addTransactions, createCustomer } from "../testing/harness.ts";
 import { startBank } from "../server.ts";
+import { addTransactions, createCustomer } from "../testing/harness.ts";
+import { registerTpp } from "../tpps/tpps.service.ts";
 
 /**
  * A client that knows only the Berlin Group spec (and the sandbox's documented TPP headers) talks to the bank
@@ -66,12 +66,17 @@ describe("a spec-only client over HTTP", () => {
       }),
     });
     expect(created.status).toBe(201);
-    const consent = (await created.json()) as { consentId: string; _links: { scaRedirect: { href: string } } };
+    const consent = (await created.json()) as {
+      consentId: string;
+      _links: { scaRedirect: { href: string } };
+    };
 
     const scaUrl = consent._links.scaRedirect.href;
     const loginPage = await (await fetch(scaUrl)).text();
     expect(loginPage).toContain('name="login"');
-    const tanPage = await (await submitForm(scaUrl, { step: "login", login: "spec-psu", password: "secret" })).text();
+    const tanPage = await (
+      await submitForm(scaUrl, { step: "login", login: "spec-psu", password: "secret" })
+    ).text();
     const token = /name="step_token" value="([^"]+)"/.exec(tanPage)?.[1];
     const accountIds = [...tanPage.matchAll(/name="account" value="([^"]+)"/g)].map((m) => m[1]!);
     expect(token).toBeDefined();
@@ -92,9 +97,12 @@ describe("a spec-only client over HTTP", () => {
     expect(accounts).toHaveLength(2);
     for (const account of accounts) {
       const balances = await read(new URL(account._links.balances.href, bank.url).href);
-      expect(balances.balances.find((b: { balanceType: string }) => b.balanceType === "closingBooked")).toBeDefined();
+      expect(
+        balances.balances.find((b: { balanceType: string }) => b.balanceType === "closingBooked"),
+      ).toBeDefined();
       const ids = new Set<string>();
-      let next: string | undefined = `${new URL(account._links.transactions.href, bank.url).href}?bookingStatus=booked&dateFrom=2026-09-01`;
+      let next: string | undefined =
+        `${new URL(account._links.transactions.href, bank.url).href}?bookingStatus=booked&dateFrom=2026-09-01`;
       while (next) {
         const page = await read(next);
         for (const t of page.transactions.booked) ids.add(t.transactionId);
@@ -106,9 +114,12 @@ describe("a spec-only client over HTTP", () => {
     // A truncated page: the headers promise the whole body, the connection closes after half of it.
     bank.deps.controls.set({ truncateRate: 1 });
     try {
-      const cut = fetch(`${base}/accounts/${accounts[0].resourceId}/transactions?bookingStatus=booked&dateFrom=2026-09-01`, {
-        headers: headers({ "Consent-ID": consent.consentId }),
-      }).then((r) => r.text());
+      const cut = fetch(
+        `${base}/accounts/${accounts[0].resourceId}/transactions?bookingStatus=booked&dateFrom=2026-09-01`,
+        {
+          headers: headers({ "Consent-ID": consent.consentId }),
+        },
+      ).then((r) => r.text());
       await expect(cut).rejects.toThrow();
     } finally {
       bank.deps.controls.set({});

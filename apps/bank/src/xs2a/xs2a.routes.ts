@@ -1,12 +1,6 @@
 import { consentsRequestSchema } from "@kontor/xs2a";
 import { type Context, Hono } from "hono";
-import {
-  accountDetails,
-  balancesOf,
-  findAccounts,
-  isAccountId,
-  scopesByAccount,
-} from "../accounts/accounts.service.ts";
+import { accountDetails, balancesOf, isAccountId } from "../accounts/accounts.service.ts";
 import * as consents from "../consents/consents.service.ts";
 import type { ConsentScope } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
@@ -17,6 +11,7 @@ import {
   readTransactionDetails,
   readTransactions,
   today,
+  transactionsBody,
 } from "../transactions/transactions.service.ts";
 import {
   booleanHeader,
@@ -27,6 +22,8 @@ import {
   sandboxFaults,
   type Xs2aEnv,
 } from "./xs2a.middleware.ts";
+
+const JSON_TYPE = { "Content-Type": "application/json" };
 
 /** The Berlin Group NextGenPSD2 1.3.12 account-information interface, mounted at /xs2a/v1. */
 export function xs2aRoutes(deps: BankDeps) {
@@ -127,33 +124,24 @@ export function xs2aRoutes(deps: BankDeps) {
       attended: psuIpAddress(c) !== undefined,
       usageResource: usage,
     });
-    const account = accountId === null ? undefined : (await findAccounts(deps, [accountId]))[0];
-    return { granted, account };
+    const entry = accountId === null ? undefined : granted.accounts.get(accountId);
+    return { granted, account: entry?.account, scopes: entry?.scopes ?? new Set<ConsentScope>() };
   }
 
   app.get("/accounts", async (c) => {
     const withBalance = c.req.query("withBalance") === "true";
     const { granted } = await access(c, null, "accounts", "list");
-    const scopes = scopesByAccount(granted);
-    const accounts = await findAccounts(deps, [...scopes.keys()]);
     const list = await Promise.all(
-      accounts.map(async (a) => {
-        const s = scopes.get(a.id)!;
-        return accountDetails(
-          deps,
-          a,
-          s,
-          withBalance && s.has("balances") ? await balancesOf(deps, a) : undefined,
-        );
-      }),
+      [...granted.accounts.values()].map(async ({ account: a, scopes: s }) =>
+        accountDetails(deps, a, s, withBalance && s.has("balances") ? await balancesOf(deps, a) : undefined),
+      ),
     );
     return c.json({ accounts: list });
   });
 
   app.get("/accounts/:accountId", async (c) => {
     const id = c.req.param("accountId");
-    const { granted, account } = await access(c, id, "accounts", `${id}:details`);
-    const scopes = scopesByAccount(granted).get(id)!;
+    const { account, scopes } = await access(c, id, "accounts", `${id}:details`);
     const withBalance = c.req.query("withBalance") === "true" && scopes.has("balances");
     return c.json({
       account: accountDetails(
@@ -178,30 +166,29 @@ export function xs2aRoutes(deps: BankDeps) {
     const id = c.req.param("accountId");
     const query = parseTransactionQuery(c.req.query(), today(deps));
     // A continuation page is part of the read that began with the first page: it does not count again.
-    const { granted, account } = await access(
+    const { granted, account, scopes } = await access(
       c,
       id,
       "transactions",
       query.page ? null : `${id}:transactions`,
     );
-    const scopes = scopesByAccount(granted).get(id)!;
     const body = await readTransactions(deps, {
       consentId: granted.consent.id,
       account: account!,
       query,
       earliest: consents.earliestReadableDate(deps, granted.consent),
     });
-    const withBalances =
+    const balances =
       query.withBalance && !query.page && scopes.has("balances")
-        ? { balances: await balancesOf(deps, account!) }
-        : {};
-    return maybeTruncate(deps, c, c.json({ ...body, ...withBalances }));
+        ? await balancesOf(deps, account!)
+        : undefined;
+    return maybeTruncate(deps, c, c.body(transactionsBody(body, balances), 200, JSON_TYPE));
   });
 
   app.get("/accounts/:accountId/transactions/:transactionId", async (c) => {
     const id = c.req.param("accountId");
     const { account } = await access(c, id, "transactions", `${id}:transactions`);
-    return c.json(await readTransactionDetails(deps, account!, c.req.param("transactionId")));
+    return c.body(await readTransactionDetails(deps, account!, c.req.param("transactionId")), 200, JSON_TYPE);
   });
 
   return app;

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench -- xs2a [--transactions N] [--seconds S] [--connections C]`
+ *
+ * 1. Seeds N (default 1,000,000) transactions over 10 accounts into a fresh PostgreSQL database (goal ≤ 60 s).
+ * 2. Starts the bank on it, connects a TPP (consent + redirect SCA with plain form posts).
+ * 3. Loads it from a second process (autocannon) on loopback: first a bare JSON route of the same
+ *    framework (GET /health), then a transactions page of 100 in the middle of an account's history.
+ *    Goal: ≥ 30 % of the bare route's requests/s with p99 ≤ 25 ms.
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { addDays, berlinDate } from "@kontor/bank/clock";
+import { migrations } from "@kontor/bank/db/migrations";
+import type { BankDB } from "@kontor/bank/db/schema";
+import { seedDemo } from "@kontor/bank/demo/seed";
+import { startBank } from "@kontor/bank/server";
+import { registerTpp } from "@kontor/bank/tpps/tpps.service";
+import { createDatabase, migrateToLatest } from "@kontor/db";
+import { createTempDatabase, DEFAULT_PG_URL } from "./lib/temp-database.ts";
+
+const { values } = parseArgs({
+  options: {
+    transactions: { type: "string", default: "1000000" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "16" },
+    url: { type: "string", default: DEFAULT_PG_URL },
+  },
+});
+const transactions = Number(values.transactions);
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+const temp = await createTempDatabase(values.url);
+const figures: Record<string, number | string | boolean> = { engine: "postgres" };
+try {
+  // 1. Seeding
+  const seeding = createDatabase<BankDB>({ url: temp.url, maxConnections: 2 });
+  await migrateToLatest(seeding.db as never, migrations);
+  const today = berlinDate(new Date());
+  const t0 = performance.now();
+  const summary = await seedDemo(seeding.db, { today, transactions, extraAccounts: 8 });
+  const seedSeconds = (performance.now() - t0) / 1000;
+  await seeding.close();
+  log(`seeded ${summary.transactionCount.toLocaleString("en")} transactions over ${summary.accounts.length} accounts in ${seedSeconds.toFixed(1)} s`);
+  Object.assign(figures, { seedTransactions: summary.transactionCount, seedSeconds: round(seedSeconds), seedGoalMet: seedSeconds <= 60 });
+
+  // 2. The bank and a connected TPP
+  const tpp = { id: "PSDDE-BAFIN-BENCH1", key: "bench-tpp-key-0123456789" };
+  const bank = await startBank({
+    port: 0,
+    databaseUrl: temp.url,
+    log: () => {},
+    seed: async (deps) => {
+      await registerTpp(deps.db, { ...tpp, name: "Bench TPP" });
+    },
+  });
+  try {
+    const headers = (extra: Record<string, string> = {}) => ({
+      "X-Request-ID": randomUUID(),
+      "X-Sandbox-TPP-Id": tpp.id,
+      "X-Sandbox-TPP-Key": tpp.key,
+      "PSU-IP-Address": "127.0.0.1",
+      ...extra,
+    });
+    const main = summary.accounts[0]!;
+    const created = (await (
+      await fetch(`${bank.url}/xs2a/v1/consents`, {
+        method: "POST",
+        headers: headers({ "Content-Type": "application/json", "TPP-Redirect-URI": "https://tpp.test/ok" }),
+        body: JSON.stringify({
+          access: { balances: [{ iban: main.iban }], transactions: [{ iban: main.iban }] },
+          recurringIndicator: true,
+          validUntil: addDays(today, 90),
+          frequencyPerDay: 4,
+          combinedServiceIndicator: false,
+        }),
+      })
+    ).json()) as { consentId: string; _links: { scaRedirect: { href: string } } };
+    const sca = created._links.scaRedirect.href;
+    const tanPage = await (
+      await fetch(sca, { method: "POST", body: new URLSearchParams({ step: "login", login: "demo", password: "demo" }) })
+    ).text();
+    const token = /name="step_token" value="([^"]+)"/.exec(tanPage)?.[1] ?? "";
+    const done = await fetch(sca, {
+      method: "POST",
+      body: new URLSearchParams({ step: "confirm", step_token: token, tan: "123456" }),
+      redirect: "manual",
+    });
+    if (done.status !== 303) throw new Error(`SCA failed: ${done.status}`);
+    const consentHeaders = headers({ "Consent-ID": created.consentId });
+    const first = (await (
+      await fetch(`${bank.url}/xs2a/v1/accounts/${main.id}/transactions?bookingStatus=booked&dateFrom=${addDays(today, -89)}`, {
+        headers: consentHeaders,
+      })
+    ).json()) as { transactions: { booked: unknown[]; _links: { next?: { href: string } } } };
+    // Walk a few pages in, so the measured page is a keyset continuation in the middle of the history.
+    let pageUrl = first.transactions._links.next?.href ?? "";
+    for (let i = 0; i < 10 && pageUrl; i++) {
+      const page = (await (await fetch(pageUrl, { headers: consentHeaders })).json()) as typeof first;
+      pageUrl = page.transactions._links.next?.href ?? pageUrl;
+    }
+    const check = (await (await fetch(pageUrl, { headers: consentHeaders })).json()) as typeof first;
+    log(`measured page: ${check.transactions.booked.length} transactions, ${JSON.stringify(check).length.toLocaleString("en")} bytes`);
+
+    // 3. Load from a second process
+    const bare = await load(`${bank.url}/health`, {});
+    const pages = await load(pageUrl, { ...consentHeaders, "X-Request-ID": randomUUID() });
+    const ratio = pages.rps / bare.rps;
+    log(`bare JSON route   ${bare.rps.toFixed(0).padStart(7)} req/s   p99 ${bare.p99} ms`);
+    log(`transactions page ${pages.rps.toFixed(0).padStart(7)} req/s   p99 ${pages.p99} ms   (${(ratio * 100).toFixed(0)} % of bare)`);
+    Object.assign(figures, {
+      bareRps: round(bare.rps),
+      bareP99Ms: bare.p99,
+      pageRps: round(pages.rps),
+      pageP99Ms: pages.p99,
+      pageSize: check.transactions.booked.length,
+      ratio: round(ratio, 3),
+      pageGoalMet: ratio >= 0.3 && pages.p99 <= 25,
+      errors: bare.errors + pages.errors,
+    });
+  } finally {
+    await bank.close();
+  }
+} finally {
+  await temp.drop();
+}
+process.stdout.write(`${JSON.stringify(figures)}\n`);
+
+async function load(url: string, headers: Record<string, string>) {
+  const bin = join(import.meta.dirname, "..", "node_modules", ".bin", "autocannon");
+  const args = ["-j", "-c", values.connections, "-d", values.seconds];
+  for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
+  args.push(url);
+  const { stdout } = await promisify(execFile)(bin, args, { maxBuffer: 64 * 1024 * 1024 });
+  const result = JSON.parse(stdout) as {
+    requests: { average: number };
+    latency: { p99: number };
+    errors: number;
+    non2xx: number;
+  };
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+function round(n: number, digits = 1) {
+  return Number(n.toFixed(digits));
+}

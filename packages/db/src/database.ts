@@ -52,6 +52,9 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
         }) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle client whose server connection ends (a restart, DROP DATABASE … WITH (FORCE) in tests) emits
+    // 'error' on the pool; unhandled, that would crash the process. The next query gets a fresh client.
+    pool.on("error", () => {});
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: "postgres", close: () => db.destroy() };
   }

@@ -290,12 +290,14 @@ export function translator(c: Context) {
   };
 }
 
+// Two-digit day and month, as German bank statements print them ("01.02.2027", not Intl's default "1.2.2027").
+const DAY = { timeZone: "UTC", day: "2-digit", month: "2-digit", year: "numeric" } as const;
 const dateFormats = {
-  de: new Intl.DateTimeFormat("de-DE", { timeZone: "UTC" }),
-  en: new Intl.DateTimeFormat("en-GB", { timeZone: "UTC" }),
+  de: new Intl.DateTimeFormat("de-DE", DAY),
+  en: new Intl.DateTimeFormat("en-GB", DAY),
 };
 
-/** "2026-11-23" → "23.11.2026" (de) / "23/11/2026" (en). */
+/** "2026-11-23" → "23.11.2026" (de) / "23/11/2026" (en); "2027-02-01" → "01.02.2027" / "01/02/2027". */
 export function formatDate(lang: Lang, isoDate: string): string {
   return dateFormats[lang].format(new Date(`${isoDate}T00:00:00Z`));
 }

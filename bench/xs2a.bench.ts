@@ -42,8 +42,14 @@ try {
   const summary = await seedDemo(seeding.db, { today, transactions, extraAccounts: 8 });
   const seedSeconds = (performance.now() - t0) / 1000;
   await seeding.close();
-  log(`seeded ${summary.transactionCount.toLocaleString("en")} transactions over ${summary.accounts.length} accounts in ${seedSeconds.toFixed(1)} s`);
-  Object.assign(figures, { seedTransactions: summary.transactionCount, seedSeconds: round(seedSeconds), seedGoalMet: seedSeconds <= 60 });
+  log(
+    `seeded ${summary.transactionCount.toLocaleString("en")} transactions over ${summary.accounts.length} accounts in ${seedSeconds.toFixed(1)} s`,
+  );
+  Object.assign(figures, {
+    seedTransactions: summary.transactionCount,
+    seedSeconds: round(seedSeconds),
+    seedGoalMet: seedSeconds <= 60,
+  });
 
   // 2. The bank and a connected TPP
   const tpp = { id: "PSDDE-BAFIN-BENCH1", key: "bench-tpp-key-0123456789" };
@@ -79,7 +85,10 @@ try {
     ).json()) as { consentId: string; _links: { scaRedirect: { href: string } } };
     const sca = created._links.scaRedirect.href;
     const tanPage = await (
-      await fetch(sca, { method: "POST", body: new URLSearchParams({ step: "login", login: "demo", password: "demo" }) })
+      await fetch(sca, {
+        method: "POST",
+        body: new URLSearchParams({ step: "login", login: "demo", password: "demo" }),
+      })
     ).text();
     const token = /name="step_token" value="([^"]+)"/.exec(tanPage)?.[1] ?? "";
     const done = await fetch(sca, {
@@ -90,9 +99,12 @@ try {
     if (done.status !== 303) throw new Error(`SCA failed: ${done.status}`);
     const consentHeaders = headers({ "Consent-ID": created.consentId });
     const first = (await (
-      await fetch(`${bank.url}/xs2a/v1/accounts/${main.id}/transactions?bookingStatus=booked&dateFrom=${addDays(today, -89)}`, {
-        headers: consentHeaders,
-      })
+      await fetch(
+        `${bank.url}/xs2a/v1/accounts/${main.id}/transactions?bookingStatus=booked&dateFrom=${addDays(today, -89)}`,
+        {
+          headers: consentHeaders,
+        },
+      )
     ).json()) as { transactions: { booked: unknown[]; _links: { next?: { href: string } } } };
     // Walk a few pages in, so the measured page is a keyset continuation in the middle of the history.
     let pageUrl = first.transactions._links.next?.href ?? "";
@@ -101,14 +113,18 @@ try {
       pageUrl = page.transactions._links.next?.href ?? pageUrl;
     }
     const check = (await (await fetch(pageUrl, { headers: consentHeaders })).json()) as typeof first;
-    log(`measured page: ${check.transactions.booked.length} transactions, ${JSON.stringify(check).length.toLocaleString("en")} bytes`);
+    log(
+      `measured page: ${check.transactions.booked.length} transactions, ${JSON.stringify(check).length.toLocaleString("en")} bytes`,
+    );
 
     // 3. Load from a second process
     const bare = await load(`${bank.url}/health`, {});
     const pages = await load(pageUrl, { ...consentHeaders, "X-Request-ID": randomUUID() });
     const ratio = pages.rps / bare.rps;
     log(`bare JSON route   ${bare.rps.toFixed(0).padStart(7)} req/s   p99 ${bare.p99} ms`);
-    log(`transactions page ${pages.rps.toFixed(0).padStart(7)} req/s   p99 ${pages.p99} ms   (${(ratio * 100).toFixed(0)} % of bare)`);
+    log(
+      `transactions page ${pages.rps.toFixed(0).padStart(7)} req/s   p99 ${pages.p99} ms   (${(ratio * 100).toFixed(0)} % of bare)`,
+    );
     Object.assign(figures, {
       bareRps: round(bare.rps),
       bareP99Ms: bare.p99,

@@ -4,10 +4,15 @@
  */
 import { CliError } from "./cli-error.ts";
 
-const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> =
-  {
-    match: { summary: "match --input FILE   suggest which documents transactions pay", load: () => import("./commands/match.ts") },
-  };
+const commands: Record<
+  string,
+  { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+> = {
+  match: {
+    summary: "match --input FILE   suggest which documents transactions pay",
+    load: () => import("./commands/match.ts"),
+  },
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -29,7 +34,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`kontor: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`kontor: unexpected error\n${error instanceof Error ? error.stack : String(error)}\n`);
+      process.stderr.write(
+        `kontor: unexpected error\n${error instanceof Error ? error.stack : String(error)}\n`,
+      );
       process.exitCode = 70;
     }
   },

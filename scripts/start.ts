@@ -20,7 +20,9 @@ const booksTpp = {
 };
 
 const started = Date.now();
-process.stdout.write("Kontor is starting (the first start seeds the demo data, which takes a few seconds) …\n");
+process.stdout.write(
+  "Kontor is starting (the first start seeds the demo data, which takes a few seconds) …\n",
+);
 
 const bank = await startBank({
   port: bankPort,

@@ -61,7 +61,10 @@ describe(`database on ${engine}`, () => {
         .execute();
       const counts = await Promise.all(
         [database, other].map((d) =>
-          d.db.selectFrom("ledger").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+          d.db
+            .selectFrom("ledger")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .executeTakeFirstOrThrow(),
         ),
       );
       expect(counts.map((c) => Number(c.n))).toEqual([1, 0]);

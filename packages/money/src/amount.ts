@@ -11,10 +11,32 @@ export class MoneyError extends Error {
 
 /** ISO 4217 minor-unit exponents that differ from 2. Source: ISO 4217 list one (2024). */
 const EXPONENTS: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
-  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
+  CLF: 4,
+  UYW: 4,
 };
 
 let knownCurrencies: Set<string> | undefined;
@@ -31,7 +53,8 @@ export function currencyExponent(currency: Currency): number {
 
 /** Guards the integer range in which a JS number is exact (±9,007,199,254,740,991 minor units). */
 export function assertSafeMinor(minor: number): number {
-  if (!Number.isSafeInteger(minor)) throw new MoneyError(`amount ${minor} is not a safe integer of minor units`);
+  if (!Number.isSafeInteger(minor))
+    throw new MoneyError(`amount ${minor} is not a safe integer of minor units`);
   return minor;
 }
 

@@ -39,10 +39,7 @@ export interface TestBank {
   app: ReturnType<typeof createApp>;
   clock: ReturnType<typeof manualClock>;
   /** Every XS2A response passes through the contract validator: a response that breaks the spec fails the test. */
-  xs2a(
-    path: string,
-    init?: RequestInit & { tpp?: TestTpp },
-  ): Promise<{ status: number; headers: Headers; body: any }>;
+  xs2a(path: string, init?: RequestInit & { tpp?: TestTpp }): Promise<Xs2aResponse>;
   tpp: TestTpp;
   close(): Promise<void>;
 }
@@ -54,6 +51,12 @@ export interface TestTpp {
 
 // biome-ignore lint/suspicious/noExplicitAny: test bodies are checked by the contract validator, then read freely
 type AnyBody = any;
+
+export interface Xs2aResponse {
+  status: number;
+  headers: Headers;
+  body: AnyBody;
+}
 
 export async function createTestBank(
   options: { now?: string; controls?: ControlsInput; publicUrl?: string } = {},

@@ -6,6 +6,7 @@ import {
   createCustomer,
   createTestBank,
   type TestBank,
+  type Xs2aResponse,
 } from "../testing/harness.ts";
 
 let bank: TestBank;
@@ -431,7 +432,7 @@ describe("bad requests", () => {
       path: "X-Request-ID",
     });
 
-    const cases: [Promise<{ status: number; body: any }>, number, string, string?][] = [
+    const cases: [Promise<Xs2aResponse>, number, string, string?][] = [
       [
         bank.xs2a("/accounts", { headers: { "X-Request-ID": "not-a-uuid", "Consent-ID": consentId } }),
         400,

@@ -65,4 +65,153 @@ export const migrations: Record<string, ForwardMigration> = {
       );
     },
   },
+  "0002_bank_connections": {
+    async up(db: Kysely<unknown>) {
+      await runScript(
+        db,
+        `
+        -- One consent at one bank. The consent id is sealed (security/secret-box.ts) with the context
+        -- "consent:<organisation id>:<connection id>", so a copied value does not open elsewhere.
+        create table bank_connections (
+          id uuid primary key,
+          organisation_id uuid not null references organisations (id) on delete cascade,
+          bank_id text not null,
+          bank_name text not null,
+          consent_id_sealed text,
+          status text not null check (status in
+            ('pending', 'valid', 'sca_required', 'expired', 'revoked', 'rejected', 'disconnected')),
+          valid_until date,
+          frequency_per_day integer not null default 4 check (frequency_per_day between 1 and 4),
+          last_sca_at timestamptz,
+          created_by uuid references users (id) on delete set null,
+          created_at timestamptz not null,
+          updated_at timestamptz not null
+        );
+        create index bank_connections_organisation_id_idx on bank_connections (organisation_id);
+        -- A redirect to the bank's SCA and back. Only the hash of the state token is kept; the flow is bound
+        -- to the session that started it and is used once.
+        create table bank_connect_flows (
+          id uuid primary key,
+          state_hash text not null unique,
+          organisation_id uuid not null references organisations (id) on delete cascade,
+          user_id uuid not null references users (id) on delete cascade,
+          session_hash text not null,
+          connection_id uuid not null references bank_connections (id) on delete cascade,
+          kind text not null check (kind in ('connect', 'sca_again', 'reconsent')),
+          status text not null check (status in ('redirected', 'returned', 'completed', 'failed')),
+          offered_accounts jsonb,
+          created_at timestamptz not null,
+          expires_at timestamptz not null
+        );
+        create table bank_accounts (
+          id uuid primary key,
+          organisation_id uuid not null references organisations (id) on delete cascade,
+          connection_id uuid not null references bank_connections (id),
+          resource_id text not null,
+          iban text not null,
+          currency text not null check (currency ~ '^[A-Z]{3}$'),
+          name text not null check (length(btrim(name)) > 0),
+          import_from date not null,
+          status text not null check (status in ('active', 'disconnected')),
+          opening_balance_minor bigint,
+          booked_balance_minor bigint,
+          balance_date date,
+          last_booked_date date,
+          last_synced_at timestamptz,
+          last_reconciled_at timestamptz,
+          next_sync_at timestamptz,
+          last_error text,
+          created_at timestamptz not null,
+          unique (organisation_id, iban)
+        );
+        create index bank_accounts_connection_id_idx on bank_accounts (connection_id);
+        -- Booked transactions only. external_id is "id:<transactionId>", "ref:<entryReference>" or
+        -- "fp:<sha256>" (docs/design/dedup.md); the unique index makes every import idempotent.
+        create table bank_transactions (
+          id bigint generated always as identity primary key,
+          organisation_id uuid not null references organisations (id) on delete cascade,
+          bank_account_id uuid not null references bank_accounts (id) on delete cascade,
+          external_id text not null,
+          booking_date date not null,
+          value_date date,
+          amount_minor bigint not null,
+          currency text not null,
+          counterparty_name text,
+          counterparty_iban text,
+          remittance text,
+          end_to_end_id text,
+          mandate_id text,
+          creditor_id text,
+          bank_transaction_code text,
+          booking_text text,
+          sync_job_id bigint,
+          imported_at timestamptz not null,
+          unique (bank_account_id, external_id)
+        );
+        create index bank_transactions_account_date_idx on bank_transactions (bank_account_id, booking_date desc, id desc);
+        -- What the bank last reported as pending; replaced on every sync, never merged with booked rows.
+        create table bank_pending_transactions (
+          id bigint generated always as identity primary key,
+          bank_account_id uuid not null references bank_accounts (id) on delete cascade,
+          value_date date,
+          amount_minor bigint not null,
+          currency text not null,
+          counterparty_name text,
+          remittance text,
+          seen_at timestamptz not null
+        );
+        create index bank_pending_transactions_account_idx on bank_pending_transactions (bank_account_id);
+        -- Durable jobs (see jobs/jobs.repository.ts for why not pg-boss). A sync job is also the record of
+        -- a sync run. At most one queued or running sync per account: the partial unique index.
+        create table sync_jobs (
+          id bigint generated always as identity primary key,
+          organisation_id uuid not null references organisations (id) on delete cascade,
+          bank_account_id uuid not null references bank_accounts (id) on delete cascade,
+          trigger text not null check (trigger in ('manual', 'scheduled', 'connect')),
+          psu_ip_address text,
+          requested_by uuid references users (id) on delete set null,
+          status text not null check (status in ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+          attempts integer not null default 0,
+          max_attempts integer not null default 5,
+          run_after timestamptz not null,
+          locked_until timestamptz,
+          locked_by text,
+          progress integer not null default 0 check (progress between 0 and 1000),
+          pages integer not null default 0,
+          seen integer not null default 0,
+          imported integer not null default 0,
+          date_from date,
+          error_code text,
+          error_message text,
+          created_at timestamptz not null,
+          started_at timestamptz,
+          finished_at timestamptz
+        );
+        create unique index sync_jobs_one_active_per_account on sync_jobs (bank_account_id)
+          where status in ('queued', 'running');
+        create index sync_jobs_claim_idx on sync_jobs (run_after) where status in ('queued', 'running');
+        create index sync_jobs_account_idx on sync_jobs (bank_account_id, id desc);
+        -- Unattended reads books made per consent, account and Berlin day, to stay inside frequencyPerDay.
+        create table bank_read_budget (
+          connection_id uuid not null references bank_connections (id) on delete cascade,
+          resource text not null,
+          usage_date date not null,
+          count integer not null,
+          primary key (connection_id, resource, usage_date)
+        );
+        -- A difference between the bank's booked balance and opening + imported, with the period it appeared in.
+        create table balance_gaps (
+          id bigint generated always as identity primary key,
+          bank_account_id uuid not null references bank_accounts (id) on delete cascade,
+          period_from date not null,
+          period_to date not null,
+          difference_minor bigint not null,
+          detected_at timestamptz not null,
+          closed_at timestamptz
+        );
+        create unique index balance_gaps_one_open on balance_gaps (bank_account_id) where closed_at is null;
+        `,
+      );
+    },
+  },
 };

@@ -67,7 +67,166 @@ export interface LoginThrottleTable {
   locked_until: ColumnType<Date | null, Date | null, Date | null>;
 }
 
+/** Books' view of a consent (docs/design/consent-lifecycle.md). */
+export type ConnectionStatus =
+  | "pending"
+  | "valid"
+  | "sca_required"
+  | "expired"
+  | "revoked"
+  | "rejected"
+  | "disconnected";
+
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+
+export interface BankConnectionTable {
+  id: string;
+  organisation_id: string;
+  /** Entry of the bank directory (accounts/bank-directory.ts). */
+  bank_id: string;
+  bank_name: string;
+  consent_id_sealed: string | null;
+  status: ConnectionStatus;
+  valid_until: string | null;
+  frequency_per_day: number;
+  last_sca_at: NullableTimestamp;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type ConnectFlowKind = "connect" | "sca_again" | "reconsent";
+
+export interface OfferedAccount {
+  resourceId: string;
+  iban: string;
+  currency: string;
+  name: string | null;
+}
+
+export interface BankConnectFlowTable {
+  id: string;
+  state_hash: string;
+  organisation_id: string;
+  user_id: string;
+  session_hash: string;
+  connection_id: string;
+  kind: ConnectFlowKind;
+  status: "redirected" | "returned" | "completed" | "failed";
+  offered_accounts: ColumnType<OfferedAccount[] | null, string | null, string | null>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface BankAccountTable {
+  id: string;
+  organisation_id: string;
+  connection_id: string;
+  /** The bank's account id (XS2A resourceId) under the current consent. */
+  resource_id: string;
+  iban: string;
+  currency: string;
+  name: string;
+  import_from: string;
+  status: "active" | "disconnected";
+  /** Balance at the start of import_from, defined at the first complete sync (docs/design/dedup.md). */
+  opening_balance_minor: number | null;
+  booked_balance_minor: number | null;
+  balance_date: string | null;
+  last_booked_date: string | null;
+  last_synced_at: NullableTimestamp;
+  last_reconciled_at: NullableTimestamp;
+  next_sync_at: NullableTimestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+}
+
+export interface BankTransactionTable {
+  id: Generated<number>;
+  organisation_id: string;
+  bank_account_id: string;
+  external_id: string;
+  booking_date: string;
+  value_date: string | null;
+  amount_minor: number;
+  currency: string;
+  counterparty_name: string | null;
+  counterparty_iban: string | null;
+  remittance: string | null;
+  end_to_end_id: string | null;
+  mandate_id: string | null;
+  creditor_id: string | null;
+  bank_transaction_code: string | null;
+  booking_text: string | null;
+  sync_job_id: number | null;
+  imported_at: Timestamp;
+}
+
+export interface BankPendingTransactionTable {
+  id: Generated<number>;
+  bank_account_id: string;
+  value_date: string | null;
+  amount_minor: number;
+  currency: string;
+  counterparty_name: string | null;
+  remittance: string | null;
+  seen_at: Timestamp;
+}
+
+export type SyncJobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type SyncTrigger = "manual" | "scheduled" | "connect";
+
+export interface SyncJobTable {
+  id: Generated<number>;
+  organisation_id: string;
+  bank_account_id: string;
+  trigger: SyncTrigger;
+  psu_ip_address: string | null;
+  requested_by: string | null;
+  status: SyncJobStatus;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  run_after: Timestamp;
+  locked_until: NullableTimestamp;
+  locked_by: string | null;
+  progress: Generated<number>;
+  pages: Generated<number>;
+  seen: Generated<number>;
+  imported: Generated<number>;
+  date_from: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface BankReadBudgetTable {
+  connection_id: string;
+  resource: string;
+  usage_date: string;
+  count: number;
+}
+
+export interface BalanceGapTable {
+  id: Generated<number>;
+  bank_account_id: string;
+  period_from: string;
+  period_to: string;
+  difference_minor: number;
+  detected_at: Timestamp;
+  closed_at: NullableTimestamp;
+}
+
 export interface BooksDatabase {
+  bank_connections: BankConnectionTable;
+  bank_connect_flows: BankConnectFlowTable;
+  bank_accounts: BankAccountTable;
+  bank_transactions: BankTransactionTable;
+  bank_pending_transactions: BankPendingTransactionTable;
+  sync_jobs: SyncJobTable;
+  bank_read_budget: BankReadBudgetTable;
+  balance_gaps: BalanceGapTable;
   organisations: OrganisationTable;
   users: UserTable;
   memberships: MembershipTable;

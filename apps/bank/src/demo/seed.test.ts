@@ -13,7 +13,7 @@ import {
   STREAM,
 } from "./generate.ts";
 import { createRng } from "./random.ts";
-import { type DemoSummary, seedDemo } from "./seed.ts";
+import { type DemoSummary, insertTransactions, seedDemo } from "./seed.ts";
 
 const TODAY = "2026-11-23"; // a Monday
 const engine = process.env.BANK_DATABASE_URL ? "postgres" : "pglite";
@@ -300,5 +300,95 @@ describe(`seedDemo on ${engine}`, () => {
     expect(again.psus).toEqual(summary.psus);
     expect(again.accounts).toEqual(summary.accounts);
     expect(again.transactionCount).toBe(summary.transactionCount);
+  });
+});
+
+describe(`insertTransactions on ${engine}`, () => {
+  it("stores awkward text exactly, across batch boundaries", async () => {
+    const database = await createTestDatabase<BankDB>(migrations, "BANK_DATABASE_URL");
+    try {
+      const { db } = database;
+      await db
+        .insertInto("businesses")
+        .values({ id: "00000000-0000-4000-8000-000000000001", name: "X", plan: "solo" })
+        .execute();
+      const account = "00000000-0000-4000-8000-000000000002";
+      await db
+        .insertInto("accounts")
+        .values({
+          id: account,
+          business_id: "00000000-0000-4000-8000-000000000001",
+          iban: "DE02100100104711000001",
+          bic: "KONTDEB1XXX",
+          currency: "EUR",
+          name: "X",
+          product: "X",
+          parent_id: null,
+          opening_balance_minor: 0,
+          booked_balance_minor: 0,
+        })
+        .execute();
+      const awkward = [
+        'Rechnung "RE-1", Teil {2}',
+        'back\\slash \\" mixed',
+        "NULL",
+        "",
+        " leading and trailing ",
+        "Zeile 1\nZeile 2\tTab",
+        "Ümlaute ß € 😀",
+        "a,b;c'd",
+      ];
+      const rows = awkward.map(
+        (text, i): GeneratedTransaction => ({
+          category: "customer_payment",
+          account_id: account,
+          transaction_id: `T-${i}`,
+          entry_reference: i % 2 ? null : `E${i}`,
+          status: "booked",
+          booking_date: "2026-03-02",
+          value_date: "2026-03-01",
+          amount_minor: i % 2 ? -(9_007_199_254_740_991 - i) : i + 1,
+          currency: "EUR",
+          counterparty_name: text,
+          counterparty_iban: null,
+          counterparty_bic: null,
+          remittance: text,
+          end_to_end_id: text,
+          mandate_id: null,
+          creditor_id: null,
+          bank_transaction_code: null,
+          proprietary_code: null,
+          booking_text: text,
+        }),
+      );
+      const totals = await insertTransactions(db, rows, 3);
+      expect(totals.get(account)?.booked).toBe(rows.length);
+      const stored = await db
+        .selectFrom("transactions")
+        .select([
+          "transaction_id",
+          "entry_reference",
+          "amount_minor",
+          "counterparty_name",
+          "remittance",
+          "end_to_end_id",
+          "booking_text",
+        ])
+        .orderBy("seq")
+        .execute();
+      expect(stored).toEqual(
+        rows.map((r) => ({
+          transaction_id: r.transaction_id,
+          entry_reference: r.entry_reference,
+          amount_minor: r.amount_minor,
+          counterparty_name: r.counterparty_name,
+          remittance: r.remittance,
+          end_to_end_id: r.end_to_end_id,
+          booking_text: r.booking_text,
+        })),
+      );
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -37,7 +37,7 @@ async function decoupledConsent(login: string, access: unknown) {
 }
 
 const actionOf = (html: string, verb: "approve" | "reject") =>
-  new RegExp(`action="(/app/requests/consent/[^"]+/${verb})"`).exec(html)?.[1];
+  new RegExp(`(?:form)?action="(/app/requests/consent/[^"]+/${verb})"`).exec(html)?.[1];
 
 describe("banking app (decoupled SCA)", () => {
   it("lists the pending request and approving it with the TAN finalises the authorisation", async () => {

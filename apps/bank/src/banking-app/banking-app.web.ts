@@ -189,12 +189,11 @@ function requestCard(
       }
       <label for="tan-${id}">${t("sca.tan")}</label>
       <input id="tan-${id}" name="tan" type="text" inputmode="numeric" autocomplete="one-time-code" required />
-      <p class="muted">${t("sca.tan.hint")}</p>
-      <div class="actions"><button type="submit">${t("bankingApp.approve")}</button></div>
-    </form>
-    <form method="post" action="${base}/reject" class="actions">
-      ${csrfField(c)}
-      <button type="submit" class="secondary">${t("bankingApp.reject")}</button>
+      <p class="muted">${t("bankingApp.tanHint")}</p>
+      <div class="actions">
+        <button type="submit">${t("bankingApp.approve")}</button>
+        <button type="submit" class="secondary" formaction="${base}/reject" formnovalidate>${t("bankingApp.reject")}</button>
+      </div>
     </form>
   </article>`;
 }

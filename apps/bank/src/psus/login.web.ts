@@ -98,7 +98,7 @@ function loginPage(
   return page(
     c,
     t("login.title"),
-    html`<div class="card" style="max-width:460px;margin:0 auto">
+    html`<div class="card narrow">
       <h1>${t("login.heading")}</h1>
       ${options.notice ? html`<p class="notice" role="status">${t(options.notice)}</p>` : ""}
       ${options.error ? html`<p class="notice bad" role="alert">${t(options.error)}</p>` : ""}

@@ -32,15 +32,6 @@ export function deleteExpiredSessions(db: Kysely<BankDB>, now: Date) {
   return db.deleteFrom("psu_sessions").where("expires_at", "<=", now).execute();
 }
 
-export function countSessionsOf(db: Kysely<BankDB>, psuId: string) {
-  return db
-    .selectFrom("psu_sessions")
-    .select((eb) => eb.fn.countAll<string>().as("n"))
-    .where("psu_id", "=", psuId)
-    .executeTakeFirstOrThrow()
-    .then((row) => Number(row.n));
-}
-
 export function findPsuByLogin(db: Kysely<BankDB>, login: string) {
   return db
     .selectFrom("psus")

@@ -32,7 +32,13 @@ tr.pending td{color:var(--muted);font-style:italic}tr.pending td.num.neg{color:v
 .app{max-width:440px;margin:0 auto}.app .card{border-radius:16px}fieldset{border:1px solid var(--line);border-radius:8px;margin:.75rem 0}
 .button.secondary{background:#fff;color:var(--ink);border:1px solid var(--line)}.button.danger{background:var(--bad)}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:640px){table.tx thead{display:none}table.tx tr{display:grid;grid-template-columns:1fr auto;border-bottom:1px solid var(--line);padding:.4rem 0}table.tx td{border:0;padding:.15rem .25rem}}
+.filters input{height:2.5rem}.narrow{max-width:460px;margin:0 auto}
+@media (max-width:640px){header{padding:.6rem 1rem;gap:.4rem 1rem}header .brand{flex-basis:100%}header .user{display:none}main{margin-top:1rem}
+.subs{margin-left:.25rem;padding-left:.6rem}.card{padding:1rem}
+table.tx,table.tx tbody{display:block}table.tx thead{display:none}
+table.tx tr{display:grid;grid-template-columns:1fr auto;grid-template-areas:"cp amt" "rem st" "date date";gap:0 .5rem;border-bottom:1px solid var(--line);padding:.5rem 0}
+table.tx td{border:0;padding:0}table.tx td:nth-child(1){grid-area:date;font-size:.85rem;color:var(--muted)}table.tx td:nth-child(2){grid-area:cp;font-weight:600}table.tx td small{font-weight:400}
+table.tx td:nth-child(3){grid-area:rem}table.tx td:nth-child(4){grid-area:st;text-align:right}table.tx td:nth-child(5){grid-area:amt}}
 `;
 
 export function page(c: Context, title: string, body: Html, nav?: Html) {

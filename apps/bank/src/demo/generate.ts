@@ -57,8 +57,12 @@ export const demoOptionsSchema = z
   .object({
     seed: z.number().int().safe().default(DEMO_DEFAULTS.seed),
     today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD"),
+    /** Whole calendar months before today's month; the window runs from the 1st of the first to today. */
     months: z.number().int().min(1).max(120).default(DEMO_DEFAULTS.months),
-    /** Booked transactions in total, over all accounts. */
+    /**
+     * Booked transactions in total, over all accounts; exact unless below the calendar's own items (payroll,
+     * taxes, fees, direct debits: ≈ 35 a month at the default size).
+     */
     transactions: z.number().int().min(0).max(50_000_000).default(DEMO_DEFAULTS.transactions),
     extraAccounts: z.number().int().min(0).max(500).default(DEMO_DEFAULTS.extraAccounts),
   })
@@ -349,7 +353,7 @@ const INSURERS = ["AOK Nordost", "Techniker Krankenkasse", "BARMER"] as const;
 const DEFAULT_MAIN_SHARE = 3_480;
 const VARIABLE_MIX = [40, 17, 43]; // customer payments : supplier transfers : card payments, in percent
 /** Handwerk is seasonal: quiet around the turn of the year and in August, busy in spring and autumn. */
-const SEASON = [0.8, 0.85, 0.95, 1.05, 1.1, 1.1, 1.05, 0.9, 1.1, 1.05, 1.0, 0.85];
+const SEASON = [0.85, 0.9, 0.95, 1.05, 1.1, 1.1, 1.05, 0.92, 1.1, 1.05, 1.0, 0.88];
 
 const POWERS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 /** Zero-padded decimal; the fast path avoids padStart, which showed up in profiles at a million rows. */
@@ -411,7 +415,7 @@ export function planDemo(input: DemoOptions): DemoPlan {
       cards: [],
     });
   };
-  addAccount("main", "Geschäftskonto", "Business Account", 25_000_00);
+  addAccount("main", "Geschäftskonto", "Business Account", 50_000_00);
   addAccount("reserve", "Rücklagen Steuern", "Business Sub-Account", 8_000_00);
   for (let i = 1; i <= options.extraAccounts; i++) {
     addAccount("project", `Projektkonto ${pad(i, 2)}`, "Business Sub-Account", 0);
@@ -468,9 +472,10 @@ export function planDemo(input: DemoOptions): DemoPlan {
     const share = shares[i] ?? 0;
     const accountScale = share / DEFAULT_MAIN_SHARE;
     account.vehicles = Math.max(1, Math.round(3 * accountScale));
-    const cardCount = Math.min(9_000, Math.max(2, Math.round(3 * accountScale)));
-    for (let c = 0; c < cardCount; c++)
-      account.cards.push(`4871******${pad((account.index * 7919 + c * 37) % 10_000, 4)}`);
+    const cardCount = Math.min(2_000, Math.max(2, Math.round(3 * accountScale)));
+    const lastDigits = new Set<string>(account.role === "main" ? ["1234"] : []);
+    while (lastDigits.size < cardCount) lastDigits.add(digits(rng, 4));
+    account.cards = [...lastDigits].map((last) => `4871******${last}`);
     account.baseOpeningMinor ||= sweepBuffer(account);
     const fixed = months.reduce((n, m) => n + fixedEvents(plan, account, m).length, 0);
     plan.variable[account.index] = apportion(Math.max(0, share - fixed), seasonWeights);

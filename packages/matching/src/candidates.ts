@@ -37,6 +37,8 @@ export interface Party {
 
 export interface MatchIndex {
   docs: DocInfo[];
+  /** Open amount per document position, packed for the binary searches. */
+  amountOf: Float64Array;
   parties: Party[];
   byFull: Map<string, number[]>;
   bySig: Map<string, number[]>;
@@ -69,7 +71,7 @@ export function namePair(a: string, b: string): string {
 }
 
 /** Union-find over documents: the same customer number or the same name means the same party. */
-function groupParties(docs: readonly MatchDocument[]): number[] {
+function groupParties(docs: readonly MatchDocument[], tokensOf: (name: string) => string[]): number[] {
   const parent = docs.map((_, i) => i);
   const find = (i: number): number => {
     let r = i;
@@ -91,7 +93,7 @@ function groupParties(docs: readonly MatchDocument[]): number[] {
   docs.forEach((d, i) => {
     const side = d.kind === "sales_invoice" ? "s" : "p";
     if (d.contactName) {
-      const key = `${side}:${nameTokens(d.contactName).join(" ")}`;
+      const key = `${side}:${tokensOf(d.contactName).join(" ")}`;
       const seen = byName.get(key);
       if (seen === undefined) byName.set(key, i);
       else union(seen, i);
@@ -109,6 +111,7 @@ function groupParties(docs: readonly MatchDocument[]): number[] {
 export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
   const index: MatchIndex = {
     docs: [],
+    amountOf: Float64Array.from(documents, (d) => d.openAmount),
     parties: [],
     byFull: new Map(),
     bySig: new Map(),
@@ -121,7 +124,17 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     byCustomerSig: new Map(),
     byNameToken: new Map(),
   };
-  const roots = groupParties(documents);
+  // Contacts repeat across documents: tokenise each distinct name once.
+  const tokenCache = new Map<string, string[]>();
+  const tokensOf = (name: string): string[] => {
+    let tokens = tokenCache.get(name);
+    if (!tokens) {
+      tokens = nameTokens(name);
+      tokenCache.set(name, tokens);
+    }
+    return tokens;
+  };
+  const roots = groupParties(documents, tokensOf);
   const partyOfRoot = new Map<number, number>();
   documents.forEach((doc, i) => {
     const root = roots[i]!;
@@ -142,7 +155,7 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     const party = index.parties[partyId]!;
     party.docs.push(i);
     if (doc.contactName) {
-      const tokens = nameTokens(doc.contactName);
+      const tokens = tokensOf(doc.contactName);
       if (
         tokens.length > 0 &&
         party.names.length < 4 &&

@@ -75,15 +75,19 @@ export interface Option {
 /** Key buckets larger than this say nothing ("2026" in many numbers); they are not expanded. */
 const MAX_KEY_BUCKET = 20;
 const MAX_AMOUNT_BUCKET = 64;
-const MAX_NAME_BUCKET = 64;
+const MAX_NAME_BUCKET = 24;
+const MAX_TOKEN_BUCKET = 6;
+const MAX_NAME_COMPARISONS = 32;
 const MAX_PARTY_DOCS = 60;
 const MAX_SUBSET_POOL = 16;
 const MIN_LOGIT = -6;
 const MAX_OPTIONS = 12;
 
-interface Context {
+export interface Context {
   index: MatchIndex;
   weights: Weights;
+  /** Per-run cache: payer name → similar contacts. */
+  names: Map<string, ReadonlyMap<number, number>>;
 }
 
 function windowLevel(w: Window, via: "full" | "digits"): RefLevel {
@@ -92,6 +96,21 @@ function windowLevel(w: Window, via: "full" | "digits"): RefLevel {
   if (w.digitCount >= 6) return "long";
   if (w.digitCount >= 4) return "medium";
   return "weak";
+}
+
+/**
+ * Feature names are interned once: building "amt.exact" afresh for every candidate and hashing it in the
+ * weight table cost a third of the run time at 100k lines.
+ */
+const featureCache = new Map<string, string>();
+function feature(group: string, value: string | number): string {
+  const key = `${group}.${value}`;
+  let f = featureCache.get(key);
+  if (f === undefined) {
+    f = key;
+    featureCache.set(key, f);
+  }
+  return f;
 }
 
 function diffReasonOf(kind: AmountKind): DifferenceReason | undefined {
@@ -140,14 +159,55 @@ interface TxSignals {
   refHits: Map<number, RefLevel>;
   customerParties: Set<number>;
   ibanParties: Set<number>;
-  nameSim: Map<number, number>;
+  nameSim: ReadonlyMap<number, number>;
   runs: string[];
   consumed: Set<string>;
   /** Glued digits of a number cut off at the end of a 140-character remittance. */
   cutPrefix?: string;
 }
 
-function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
+const EMPTY_SIM: ReadonlyMap<number, number> = new Map();
+
+/**
+ * Contacts whose name resembles the payer's, with the similarity. Bank lines repeat payer names, so the
+ * result is cached per name for the run.
+ */
+function namesFor(name: string, ctx: Context): ReadonlyMap<number, number> {
+  const cached = ctx.names.get(name);
+  if (cached) return cached;
+  const index = ctx.index;
+  const nameSim = new Map<number, number>();
+    const tokens = nameTokens(name).slice(0, 6);
+    // Pairs of tokens first; a single token only where few contacts share it ("HORNBACH", not "BAUER").
+    const lookups: [string, number][] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i]!.length >= 3) lookups.push([tokens[i]!, MAX_TOKEN_BUCKET]);
+      for (let j = i + 1; j < tokens.length; j++) lookups.push([namePair(tokens[i]!, tokens[j]!), MAX_NAME_BUCKET]);
+    }
+    // Most selective keys first; a bounded number of contacts is compared per line.
+    const buckets: number[][] = [];
+    for (const [key, limit] of lookups) {
+      const parties = index.byNameToken.get(key);
+      if (parties && parties.length <= limit) buckets.push(parties);
+    }
+    buckets.sort((a, b) => a.length - b.length);
+    let compared = 0;
+    for (const parties of buckets) {
+      if (compared >= MAX_NAME_COMPARISONS) break;
+      for (const p of parties) {
+        if (nameSim.has(p)) continue;
+        compared++;
+        let best = 0;
+        for (const n of index.parties[p]!.names) best = Math.max(best, nameSimilarity(tokens, n));
+        nameSim.set(p, best);
+      }
+    }
+    ctx.names.set(name, nameSim);
+  return nameSim;
+}
+
+export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
+  const index = ctx.index;
   const raw = tx.remittanceInformation ?? "";
   const rem = normalizeRemittance(raw);
   const e2e = tx.endToEndId ? normalizeRemittance(tx.endToEndId) : "";
@@ -230,25 +290,7 @@ function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
   const iban = compactIban(tx.counterpartyIban);
   if (iban) for (const p of index.byIban.get(iban) ?? []) ibanParties.add(p);
 
-  const nameSim = new Map<number, number>();
-  if (tx.counterpartyName) {
-    const tokens = nameTokens(tx.counterpartyName).slice(0, 6);
-    const lookups: string[] = [];
-    for (let i = 0; i < tokens.length; i++) {
-      if (tokens[i]!.length >= 3) lookups.push(tokens[i]!);
-      for (let j = i + 1; j < tokens.length; j++) lookups.push(namePair(tokens[i]!, tokens[j]!));
-    }
-    for (const key of lookups) {
-      const parties = index.byNameToken.get(key);
-      if (!parties || parties.length > MAX_NAME_BUCKET) continue;
-      for (const p of parties) {
-        if (nameSim.has(p)) continue;
-        let best = 0;
-        for (const n of index.parties[p]!.names) best = Math.max(best, nameSimilarity(tokens, n));
-        nameSim.set(p, best);
-      }
-    }
-  }
+  const nameSim = tx.counterpartyName ? namesFor(tx.counterpartyName, ctx) : EMPTY_SIM;
   const signals: TxSignals = {
     refHits,
     customerParties,
@@ -258,6 +300,8 @@ function collectSignals(tx: Transaction, index: MatchIndex): TxSignals {
     consumed,
   };
   if (cutPrefix) signals.cutPrefix = cutPrefix;
+  // Typo candidates: digit runs long enough to carry a number that matched nothing exactly.
+  signals.runs = signals.runs.filter((run) => run.length >= 5 && !consumed.has(run));
   return signals;
 }
 
@@ -288,14 +332,10 @@ function dateFeature(tx: Transaction, info: DocInfo): string {
 function refFeature(info: DocInfo, s: TxSignals, docIdx: number): RefLevel | undefined {
   const level = s.refHits.get(docIdx);
   if (level) return level;
+  if (s.runs.length === 0 && s.cutPrefix === undefined) return undefined;
   for (const c of info.concats) {
     for (const run of s.runs) {
-      if (
-        !s.consumed.has(run) &&
-        Math.abs(run.length - c.length) <= 1 &&
-        run.length >= 5 &&
-        withinOneEdit(run, c)
-      ) {
+      if (Math.abs(run.length - c.length) <= 1 && withinOneEdit(run, c)) {
         return "fuzzy";
       }
     }
@@ -347,8 +387,8 @@ function singleOption(
   const party = partyFeature(tx, info, s, ctx.index);
   const date = dateFeature(tx, info);
   const reversed = info.outgoing !== tx.amount < 0;
-  const features = ["bias.single", `amt.${rel.kind}`, `party.${party}`, `date.${date}`];
-  if (ref) features.push(`ref.${ref}`);
+  const features = ["bias.single", feature("amt", rel.kind), feature("party", party), feature("date", date)];
+  if (ref) features.push(feature("ref", ref));
   if (cust) features.push("cust");
   if (reversed) features.push("reversed");
   // Reasons are only written for the suggestions that are made (most options are never shown).
@@ -425,12 +465,17 @@ function multiOption(
     }
   }
   if (rel.kind === "mismatch") return undefined;
-  const features = ["bias.multi", `mref.${kind}`, `msize.${Math.min(docs.length, 5)}`, `amt.${rel.kind}`];
-  if (filled > 0) features.push(`mfill.${Math.min(filled, 4)}`);
+  const features = [
+    "bias.multi",
+    feature("mref", kind),
+    feature("msize", Math.min(docs.length, 5)),
+    feature("amt", rel.kind),
+  ];
+  if (filled > 0) features.push(feature("mfill", Math.min(filled, 4)));
   // The party signal of the set is the strongest one among its documents.
   const order = ["iban", "name", "namepart", "other", "none"];
   const party = infos.map((i) => partyFeature(tx, i, s, ctx.index)).sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? "none";
-  features.push(`party.${party}`);
+  features.push(feature("party", party));
   if (infos.some((i) => s.customerParties.has(i.party))) features.push("cust");
   const explain = (): string[] => {
     const reasons: string[] = [];
@@ -465,7 +510,7 @@ function lowerBound(list: readonly number[], amount: number, index: MatchIndex):
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (index.docs[list[mid]!]!.doc.openAmount < amount) lo = mid + 1;
+    if (index.amountOf[list[mid]!]! < amount) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -488,12 +533,17 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   const { index } = ctx;
   const paid = Math.abs(tx.amount);
   const outgoing = tx.amount < 0;
-  const s = collectSignals(tx, index);
+  const s = collectSignals(tx, ctx);
 
   const candidates = new Set<number>();
   for (const d of s.refHits.keys()) candidates.add(d);
   const parties = new Set<number>([...s.ibanParties, ...s.customerParties]);
-  for (const [p, sim] of s.nameSim) if (sim >= 0.8 || (sim >= 0.5 && s.ibanParties.size === 0)) parties.add(p);
+  // A known IBAN names the payer; names then only add contacts that match in full. Without one, the
+  // best name matches count, and half matches ("MUELLER BAU" for "Mueller Technik") only if nothing better.
+  let bestSim = 0;
+  for (const sim of s.nameSim.values()) bestSim = Math.max(bestSim, sim);
+  const minSim = s.ibanParties.size > 0 ? 1 : bestSim >= 0.8 ? 0.8 : 0.5;
+  for (const [p, sim] of s.nameSim) if (sim >= minSim) parties.add(p);
   // A contact's documents whose open amount the payment could settle (exactly, less Skonto or a fee,
   // or a small overpayment): a range in the contact's amount-sorted list, found by binary search.
   const side = outgoing ? "out" : "in";
@@ -503,7 +553,7 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     const byAmount = index.parties[p]!.byAmount[side];
     for (let k = lowerBound(byAmount, lowest, index); k < byAmount.length; k++) {
       const d = byAmount[k]!;
-      if (index.docs[d]!.doc.openAmount > highest) break;
+      if (index.amountOf[d]! > highest) break;
       candidates.add(d);
     }
   }
@@ -552,7 +602,8 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     options.push(singleOption(tx, paid, d, s, ctx, ref, rel));
   };
   for (const d of candidates) consider(d, false);
-  for (const d of amountDocs) consider(d, true);
+  // Documents found by amount alone need a typo'd or cut-off number to count.
+  if (s.runs.length > 0 || s.cutPrefix !== undefined) for (const d of amountDocs) consider(d, true);
 
   // One payment for several documents.
   const strong = (d: number) => {
@@ -584,16 +635,20 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
       const refSet = new Set(referenced);
       const pool = partyPool()
         .filter((d) => !refSet.has(d))
-        .sort((a, b) => {
+        .map((d) => ({ d, t: refFeature(index.docs[d]!, s, d) === "truncated" ? 0 : 1 }))
+        .sort((x, y) => {
+          const a = x.d;
+          const b = y.d;
           const ia = index.docs[a]!;
           const ib = index.docs[b]!;
-          const ta = refFeature(ia, s, a) === "truncated" ? 0 : 1;
-          const tb = refFeature(ib, s, b) === "truncated" ? 0 : 1;
+          const ta = x.t;
+          const tb = y.t;
           return (
             ta - tb || Math.abs(ia.doc.issueDay - lastIssue) - Math.abs(ib.doc.issueDay - lastIssue) || a - b
           );
         })
-        .slice(0, MAX_SUBSET_POOL);
+        .slice(0, MAX_SUBSET_POOL)
+        .map((x) => x.d);
       const items: SubsetItem[] = [...referenced, ...pool].map((d) => ({
         amount: index.docs[d]!.doc.openAmount,
       }));
@@ -711,7 +766,7 @@ export interface EngineResult {
 
 /** Suggestions for a parsed dataset. */
 export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): EngineResult {
-  const ctx: Context = { index: buildIndex(dataset.documents), weights: opts.weights ?? WEIGHTS };
+  const ctx: Context = { index: buildIndex(dataset.documents), weights: opts.weights ?? WEIGHTS, names: new Map() };
   const threshold = opts.threshold ?? SUGGEST_THRESHOLD;
   const { index } = ctx;
   const txs = dataset.transactions;

@@ -479,7 +479,9 @@ export function generate(opts: GenerateOptions): Generated {
       case "customer_number":
       case "no_reference": {
         if (caseType === "skonto_terms" && !c.terms) c.terms = { percent: 2, days: 10 };
-        const doc = addDoc(c, "sales_invoice", day, { rf: caseType === "rf_reference" });
+        // Fees are deducted from (foreign) transfers of some size, not from a 5-euro invoice.
+        const docOpts = caseType === "bank_fee" ? { amount: int(r, 30_000, 900_000) } : {};
+        const doc = addDoc(c, "sales_invoice", day, { ...docOpts, rf: caseType === "rf_reference" });
         let paid = cents(doc);
         let text = common(doc);
         tx.counterpartyName = payerName();

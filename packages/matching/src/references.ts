@@ -114,13 +114,15 @@ export function windowsOf(text: string, cut: boolean): Window[] {
   const end = text.trimEnd().length;
   for (let i = 0; i < atoms.length; i++) {
     const first = atoms[i]!;
+    // Number prefixes are short (RE, AR, INV, BILL); "RECHNUNG 2026-0042" is found by its digits.
+    if (!first.digits && first.text.length > 5) continue;
     const prev = i > 0 ? atoms[i - 1] : undefined;
     let digitTexts: string[] = [];
     let firstDigit = -1;
     const fullParts: string[] = [];
     let allDigits = true;
     let hasDigit = false;
-    for (let j = i; j < atoms.length && j < i + 6; j++) {
+    for (let j = i; j < atoms.length && j < i + 5; j++) {
       const atom = atoms[j]!;
       if (j > i && !joined(text, atoms[j - 1]!, atom)) break;
       fullParts.push(atom.digits ? stripZeros(atom.text) : atom.text);

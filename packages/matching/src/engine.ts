@@ -183,6 +183,8 @@ function namesFor(name: string, ctx: Context): ReadonlyMap<number, number> {
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i]!.length >= 3) lookups.push([tokens[i]!, MAX_TOKEN_BUCKET]);
       for (let j = i + 1; j < tokens.length; j++) lookups.push([namePair(tokens[i]!, tokens[j]!), MAX_NAME_BUCKET]);
+      // Split spelling of a one-word name: "MEDIA MARKT" for MediaMarkt.
+      if (i + 1 < tokens.length) lookups.push([tokens[i]! + tokens[i + 1]!, MAX_TOKEN_BUCKET]);
     }
     // Most selective keys first; a bounded number of contacts is compared per line.
     const buckets: number[][] = [];
@@ -199,6 +201,9 @@ function namesFor(name: string, ctx: Context): ReadonlyMap<number, number> {
         compared++;
         let best = 0;
         for (const n of index.parties[p]!.names) best = Math.max(best, nameSimilarity(tokens, n));
+        // A shared token almost no other contact has ("LIDL", "HORNBACH") identifies the contact even when
+        // the rest of the bank's spelling differs ("LIDL SAGT DANKE" for "Lidl Dienstleistung GmbH").
+        if (best > 0 && best < 0.85 && parties.length <= 2 && buckets[0] === parties) best = 0.85;
         nameSim.set(p, best);
       }
     }

@@ -75,7 +75,8 @@ export function nameTokens(name: string): string[] {
   for (const raw of fold(name)
     .replace(/\b([A-Z])\.(?=[A-Z]\.)/g, "$1")
     .split(/[^A-Z0-9]+/)) {
-    if (raw.length < 2 || LEGAL_FORMS.has(raw)) continue;
+    // Digits in a payer name are store or terminal numbers ("MEDIA MARKT 3956"), not the name.
+    if (raw.length < 2 || LEGAL_FORMS.has(raw) || /^\d+$/.test(raw)) continue;
     if (!tokens.includes(raw)) tokens.push(raw);
   }
   return tokens;

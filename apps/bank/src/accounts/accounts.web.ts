@@ -3,11 +3,10 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
 import type { BankDeps } from "../deps.ts";
-import { money } from "../web/format.ts";
+import { count, money } from "../web/format.ts";
 import { formatDate, type Lang, type MessageKey, translator } from "../web/i18n.ts";
-import { errorPage } from "../web/layout.ts";
 import { requirePsu, type WebContext, type WebEnv } from "../web/session.ts";
-import { psuPage } from "../web/shell.ts";
+import { psuErrorPage, psuPage } from "../web/shell.ts";
 import {
   type AccountGroup,
   accountOverview,
@@ -41,7 +40,7 @@ export function accountsWeb(deps: BankDeps) {
     const { t } = translator(c);
     const account = await findAccountOfPsu(deps, c.var.session.psuId, c.req.param("id"));
     // One answer for "no such account" and "not yours": the page does not confirm that an id exists.
-    if (!account) return c.html(errorPage(c, 404, t("tx.notFound")), 404);
+    if (!account) return c.html(psuErrorPage(c, 404, t("tx.notFound"), "accounts"), 404);
     const query = parseQuery(c.req.query());
     const result = await transactionsPage(deps, account, query.errors.length ? {} : query.filter, query.page);
     return c.html(
@@ -250,7 +249,7 @@ function transactionsView(c: WebContext, account: PsuAccount, query: ParsedQuery
             </table>
             <nav class="pager" aria-label="${t("tx.pagination")}">
               <span>${result.page > 1 ? html`<a href="${pageLink(account, query, result.page - 1)}" rel="prev">${t("tx.newer")}</a>` : ""}</span>
-              <span class="muted">${t("tx.range", { from: first, to: last, total: result.total })}</span>
+              <span class="muted">${t("tx.range", { from: count(lang, first), to: count(lang, last), total: count(lang, result.total) })}</span>
               <span>${result.page < result.pages ? html`<a href="${pageLink(account, query, result.page + 1)}" rel="next">${t("tx.older")}</a>` : ""}</span>
             </nav>`
       }

@@ -6,9 +6,8 @@ import type { ConsentStatus } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { formatDateTime } from "../web/format.ts";
 import { formatDate, type MessageKey, translator } from "../web/i18n.ts";
-import { errorPage } from "../web/layout.ts";
 import { requirePsu, type WebContext, type WebEnv } from "../web/session.ts";
-import { csrfField, psuPage } from "../web/shell.ts";
+import { csrfField, psuErrorPage, psuPage } from "../web/shell.ts";
 import {
   type AppScope,
   type ConnectedApp,
@@ -58,7 +57,7 @@ export function connectedAppsWeb(deps: BankDeps) {
     const { t } = translator(c);
     const psuId = c.var.session.psuId;
     const found = await findConnectedApp(deps, psuId, c.req.param("consentId"));
-    if (!found) return c.html(errorPage(c, 404, t("apps.notFound")), 404);
+    if (!found) return c.html(psuErrorPage(c, 404, t("apps.notFound"), "connected-apps"), 404);
     if (!found.active) return c.redirect("/connected-apps", 303);
     const body = html`<p><a href="/connected-apps">← ${t("apps.title")}</a></p>
       <div class="card">
@@ -79,7 +78,7 @@ export function connectedAppsWeb(deps: BankDeps) {
     const psuId = c.var.session.psuId;
     const consentId = c.req.param("consentId");
     const found = await findConnectedApp(deps, psuId, consentId);
-    if (!found) return c.html(errorPage(c, 404, t("apps.notFound")), 404);
+    if (!found) return c.html(psuErrorPage(c, 404, t("apps.notFound"), "connected-apps"), 404);
     if (found.active) await revokeConnectedApp(deps, psuId, consentId);
     return c.redirect(`/connected-apps?revoked=${encodeURIComponent(consentId)}`, 303);
   });

@@ -26,3 +26,8 @@ const dateTimeFormats = {
 export function formatDateTime(lang: Lang, instant: Date | string): string {
   return dateTimeFormats[lang].format(new Date(instant));
 }
+
+/** A count for people: 1234 → "1.234" (de) / "1,234" (en). */
+export function count(lang: Lang, n: number): string {
+  return n.toLocaleString(LOCALES[lang]);
+}

@@ -32,3 +32,14 @@ export function psuPage(c: WebContext, title: string, body: Html, current?: Sect
     <form method="post" action="/logout">${csrfField(c)}<button type="submit">${t("web.nav.logout")}</button></form>`;
   return page(c, title, body, nav);
 }
+
+/** An error inside online banking: the message with the navigation kept, so the PSU can carry on. */
+export function psuErrorPage(c: WebContext, status: number, message: string, current?: Section) {
+  const { t } = translator(c);
+  return psuPage(
+    c,
+    t("error.title"),
+    html`<div class="card"><h1>${t("error.title")} ${status}</h1><p class="error" role="alert">${message}</p><p><a href="/">${t("error.back")}</a></p></div>`,
+    current,
+  );
+}

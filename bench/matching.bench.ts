@@ -51,7 +51,9 @@ function printTable(title: string, runs: [string, Metrics | undefined][]) {
     process.stdout.write(`${c.padEnd(22)} ${String(lines).padStart(6)} ${cells.join(" ")}\n`);
   }
   const o = shown.map(([, m]) => `${pct(m.overall.precision)} / ${pct(m.overall.recall)}`.padStart(20));
-  process.stdout.write(`${"overall".padEnd(22)} ${String(shown[0]![1].overall.lines).padStart(6)} ${o.join(" ")}\n`);
+  process.stdout.write(
+    `${"overall".padEnd(22)} ${String(shown[0]![1].overall.lines).padStart(6)} ${o.join(" ")}\n`,
+  );
   for (const [name, m] of shown) {
     process.stdout.write(
       `${name}: score ≥ 0.9 precision ${pct(m.high.precision)}, coverage ${pct(m.high.coverage)}; ` +
@@ -61,7 +63,9 @@ function printTable(title: string, runs: [string, Metrics | undefined][]) {
 }
 
 function printCalibration(m: Metrics) {
-  process.stdout.write(`calibration (ours): ECE ${m.calibration.ece.toFixed(4)}\n  bin          n   mean score  precision\n`);
+  process.stdout.write(
+    `calibration (ours): ECE ${m.calibration.ece.toFixed(4)}\n  bin          n   mean score  precision\n`,
+  );
   for (const b of m.calibration.bins) {
     process.stdout.write(
       `  ${b.from.toFixed(2)}–${b.to.toFixed(2)} ${String(b.count).padStart(6)}   ${b.meanScore.toFixed(3).padStart(9)}  ${pct(b.precision)}\n`,
@@ -111,7 +115,11 @@ for (const n of SPEED_SIZES) {
   const out = suggest(g.dataset);
   const wallMs = Math.round(performance.now() - t0);
   const cpu = process.cpuUsage(cpu0);
-  speed[String(n)] = { wallMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), suggestions: out.suggestions.length };
+  speed[String(n)] = {
+    wallMs,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    suggestions: out.suggestions.length,
+  };
   process.stdout.write(
     `  ${String(n).padStart(7)} lines × ${n} documents: ${wallMs} ms wall, ${speed[String(n)]!.cpuMs} ms CPU, ${out.suggestions.length} suggestions\n`,
   );
@@ -136,7 +144,10 @@ process.stdout.write(
       lexware: summary(held.lexware!),
       erpnext: summary(held.erpnext!),
       byCase: Object.fromEntries(
-        Object.entries(held.ours.byCase).map(([c, m]) => [c, { precision: round(m.precision), recall: round(m.recall) }]),
+        Object.entries(held.ours.byCase).map(([c, m]) => [
+          c,
+          { precision: round(m.precision), recall: round(m.recall) },
+        ]),
       ),
       calibration: held.ours.calibration.bins.map((b) => ({
         from: b.from,

@@ -58,10 +58,17 @@ export function lexwareStyle(dataset: Dataset): BaselineSuggestion[] {
       if (outgoingDoc(doc) !== tx.amount < 0 || doc.currency !== tx.currency) continue;
       const age = tx.day - doc.issueDay;
       if (age < 0 || age > 92) continue;
-      const run = Math.max(commonRun(alnum(doc.number ?? ""), rem), commonRun(alnum(doc.contactName ?? ""), rem));
+      const run = Math.max(
+        commonRun(alnum(doc.number ?? ""), rem),
+        commonRun(alnum(doc.contactName ?? ""), rem),
+      );
       if (run < 4) continue;
       const diff = Math.abs(doc.openAmount - paid);
-      if (!best || run > best.run || (run === best.run && (diff < best.diff || (diff === best.diff && age < best.age)))) {
+      if (
+        !best ||
+        run > best.run ||
+        (run === best.run && (diff < best.diff || (diff === best.diff && age < best.age)))
+      ) {
         best = { doc, run, diff, age };
       }
     }
@@ -125,5 +132,3 @@ export function erpnextStyle(dataset: Dataset): BaselineSuggestion[] {
   }
   return out;
 }
-
-

@@ -207,8 +207,12 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
   for (const party of index.parties) {
     for (const side of ["in", "out"] as const) {
       const docs = party.docs.filter((d) => index.docs[d]!.outgoing === (side === "out"));
-      party.byAmount[side] = [...docs].sort((a, b) => documents[a]!.openAmount - documents[b]!.openAmount || a - b);
-      party.byIssue[side] = [...docs].sort((a, b) => documents[a]!.issueDay - documents[b]!.issueDay || a - b);
+      party.byAmount[side] = [...docs].sort(
+        (a, b) => documents[a]!.openAmount - documents[b]!.openAmount || a - b,
+      );
+      party.byIssue[side] = [...docs].sort(
+        (a, b) => documents[a]!.issueDay - documents[b]!.issueDay || a - b,
+      );
     }
   }
   return index;

@@ -177,37 +177,38 @@ function namesFor(name: string, ctx: Context): ReadonlyMap<number, number> {
   if (cached) return cached;
   const index = ctx.index;
   const nameSim = new Map<number, number>();
-    const tokens = nameTokens(name).slice(0, 6);
-    // Pairs of tokens first; a single token only where few contacts share it ("HORNBACH", not "BAUER").
-    const lookups: [string, number][] = [];
-    for (let i = 0; i < tokens.length; i++) {
-      if (tokens[i]!.length >= 3) lookups.push([tokens[i]!, MAX_TOKEN_BUCKET]);
-      for (let j = i + 1; j < tokens.length; j++) lookups.push([namePair(tokens[i]!, tokens[j]!), MAX_NAME_BUCKET]);
-      // Split spelling of a one-word name: "MEDIA MARKT" for MediaMarkt.
-      if (i + 1 < tokens.length) lookups.push([tokens[i]! + tokens[i + 1]!, MAX_TOKEN_BUCKET]);
+  const tokens = nameTokens(name).slice(0, 6);
+  // Pairs of tokens first; a single token only where few contacts share it ("HORNBACH", not "BAUER").
+  const lookups: [string, number][] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.length >= 3) lookups.push([tokens[i]!, MAX_TOKEN_BUCKET]);
+    for (let j = i + 1; j < tokens.length; j++)
+      lookups.push([namePair(tokens[i]!, tokens[j]!), MAX_NAME_BUCKET]);
+    // Split spelling of a one-word name: "MEDIA MARKT" for MediaMarkt.
+    if (i + 1 < tokens.length) lookups.push([tokens[i]! + tokens[i + 1]!, MAX_TOKEN_BUCKET]);
+  }
+  // Most selective keys first; a bounded number of contacts is compared per line.
+  const buckets: number[][] = [];
+  for (const [key, limit] of lookups) {
+    const parties = index.byNameToken.get(key);
+    if (parties && parties.length <= limit) buckets.push(parties);
+  }
+  buckets.sort((a, b) => a.length - b.length);
+  let compared = 0;
+  for (const parties of buckets) {
+    if (compared >= MAX_NAME_COMPARISONS) break;
+    for (const p of parties) {
+      if (nameSim.has(p)) continue;
+      compared++;
+      let best = 0;
+      for (const n of index.parties[p]!.names) best = Math.max(best, nameSimilarity(tokens, n));
+      // A shared token almost no other contact has ("LIDL", "HORNBACH") identifies the contact even when
+      // the rest of the bank's spelling differs ("LIDL SAGT DANKE" for "Lidl Dienstleistung GmbH").
+      if (best > 0 && best < 0.85 && parties.length <= 2 && buckets[0] === parties) best = 0.85;
+      nameSim.set(p, best);
     }
-    // Most selective keys first; a bounded number of contacts is compared per line.
-    const buckets: number[][] = [];
-    for (const [key, limit] of lookups) {
-      const parties = index.byNameToken.get(key);
-      if (parties && parties.length <= limit) buckets.push(parties);
-    }
-    buckets.sort((a, b) => a.length - b.length);
-    let compared = 0;
-    for (const parties of buckets) {
-      if (compared >= MAX_NAME_COMPARISONS) break;
-      for (const p of parties) {
-        if (nameSim.has(p)) continue;
-        compared++;
-        let best = 0;
-        for (const n of index.parties[p]!.names) best = Math.max(best, nameSimilarity(tokens, n));
-        // A shared token almost no other contact has ("LIDL", "HORNBACH") identifies the contact even when
-        // the rest of the bank's spelling differs ("LIDL SAGT DANKE" for "Lidl Dienstleistung GmbH").
-        if (best > 0 && best < 0.85 && parties.length <= 2 && buckets[0] === parties) best = 0.85;
-        nameSim.set(p, best);
-      }
-    }
-    ctx.names.set(name, nameSim);
+  }
+  ctx.names.set(name, nameSim);
   return nameSim;
 }
 
@@ -280,7 +281,8 @@ export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
       }
     }
     for (const rf of extractRfs(text)) {
-      for (const d of index.byReference.get(rf) ?? []) hits.push({ doc: d, level: "rf", span: `rf:${rf}`, fit: 0 });
+      for (const d of index.byReference.get(rf) ?? [])
+        hits.push({ doc: d, level: "rf", span: `rf:${rf}`, fit: 0 });
     }
   }
 
@@ -379,7 +381,7 @@ function partyReason(party: string, who: string): string | undefined {
 
 function singleOption(
   tx: Transaction,
-  paid: number,
+  _paid: number,
   docIdx: number,
   s: TxSignals,
   ctx: Context,
@@ -479,7 +481,10 @@ function multiOption(
   if (filled > 0) features.push(feature("mfill", Math.min(filled, 4)));
   // The party signal of the set is the strongest one among its documents.
   const order = ["iban", "name", "namepart", "other", "none"];
-  const party = infos.map((i) => partyFeature(tx, i, s, ctx.index)).sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? "none";
+  const party =
+    infos
+      .map((i) => partyFeature(tx, i, s, ctx.index))
+      .sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? "none";
   features.push(feature("party", party));
   if (infos.some((i) => s.customerParties.has(i.party))) features.push("cust");
   const explain = (): string[] => {
@@ -488,9 +493,12 @@ function multiOption(
     const numbers = (list: DocInfo[]) => list.map((i) => i.doc.number ?? i.doc.id).join(", ");
     if (referenced.length > 0) reasons.push(`invoice numbers ${numbers(referenced)} in remittance`);
     if (filled > 0) {
-      reasons.push(`${numbers(infos.filter((_, k) => !s.refHits.has(docs[k]!)))} of the same contact complete the amount`);
+      reasons.push(
+        `${numbers(infos.filter((_, k) => !s.refHits.has(docs[k]!)))} of the same contact complete the amount`,
+      );
     }
-    if (kind === "none") reasons.push(`${docs.length} open documents of the same contact add up to the amount`);
+    if (kind === "none")
+      reasons.push(`${docs.length} open documents of the same contact add up to the amount`);
     reasons.push(amountReason(rel, tx.currency, true));
     const pr = partyReason(party, ctx.index.parties[infos[0]!.party]!.name || "the contact");
     if (pr) reasons.push(pr);
@@ -771,7 +779,11 @@ export interface EngineResult {
 
 /** Suggestions for a parsed dataset. */
 export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): EngineResult {
-  const ctx: Context = { index: buildIndex(dataset.documents), weights: opts.weights ?? WEIGHTS, names: new Map() };
+  const ctx: Context = {
+    index: buildIndex(dataset.documents),
+    weights: opts.weights ?? WEIGHTS,
+    names: new Map(),
+  };
   const threshold = opts.threshold ?? SUGGEST_THRESHOLD;
   const { index } = ctx;
   const txs = dataset.transactions;

@@ -47,9 +47,20 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return b.every((x) => s.has(x));
 }
 
-export function evaluate(labels: readonly Label[], suggestions: readonly SuggestionLike[], highThreshold = 0.9): Metrics {
+export function evaluate(
+  labels: readonly Label[],
+  suggestions: readonly SuggestionLike[],
+  highThreshold = 0.9,
+): Metrics {
   const byTx = new Map(suggestions.map((s) => [s.transactionId, s]));
-  const empty = (): CaseMetrics => ({ lines: 0, matchable: 0, suggested: 0, correct: 0, precision: 0, recall: 0 });
+  const empty = (): CaseMetrics => ({
+    lines: 0,
+    matchable: 0,
+    suggested: 0,
+    correct: 0,
+    precision: 0,
+    recall: 0,
+  });
   const overall = empty();
   const byCase: Partial<Record<CaseType, CaseMetrics>> = {};
   let highSuggested = 0;
@@ -58,12 +69,25 @@ export function evaluate(labels: readonly Label[], suggestions: readonly Suggest
   let noDocSuggested = 0;
   let multi = 0;
   let multiExact = 0;
-  const bins = BIN_EDGES.slice(0, -1).map((from, i) => ({ from, to: BIN_EDGES[i + 1]!, n: 0, sum: 0, ok: 0 }));
+  const bins = BIN_EDGES.slice(0, -1).map((from, i) => ({
+    from,
+    to: BIN_EDGES[i + 1]!,
+    n: 0,
+    sum: 0,
+    ok: 0,
+  }));
   for (const label of labels) {
-    const m = (byCase[label.caseType] ??= empty());
+    const m = byCase[label.caseType] ?? empty();
+    byCase[label.caseType] = m;
     const s = byTx.get(label.transactionId);
     const matchable = label.expected.length > 0;
-    const correct = s !== undefined && matchable && sameSet(label.expected, s.allocations.map((a) => a.documentId));
+    const correct =
+      s !== undefined &&
+      matchable &&
+      sameSet(
+        label.expected,
+        s.allocations.map((a) => a.documentId),
+      );
     for (const x of [m, overall]) {
       x.lines++;
       if (matchable) x.matchable++;
@@ -96,7 +120,10 @@ export function evaluate(labels: readonly Label[], suggestions: readonly Suggest
     x.recall = ratio(x.correct, x.matchable);
   }
   const total = bins.reduce((a, b) => a + b.n, 0);
-  const ece = bins.reduce((a, b) => (b.n === 0 ? a : a + (b.n / total) * Math.abs(b.ok / b.n - b.sum / b.n)), 0);
+  const ece = bins.reduce(
+    (a, b) => (b.n === 0 ? a : a + (b.n / total) * Math.abs(b.ok / b.n - b.sum / b.n)),
+    0,
+  );
   return {
     overall,
     byCase,
@@ -112,7 +139,13 @@ export function evaluate(labels: readonly Label[], suggestions: readonly Suggest
       ece,
       bins: bins
         .filter((b) => b.n > 0)
-        .map((b) => ({ from: b.from, to: Math.min(1, b.to), count: b.n, meanScore: b.sum / b.n, precision: b.ok / b.n })),
+        .map((b) => ({
+          from: b.from,
+          to: Math.min(1, b.to),
+          count: b.n,
+          meanScore: b.sum / b.n,
+          precision: b.ok / b.n,
+        })),
     },
   };
 }

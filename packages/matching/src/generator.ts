@@ -135,29 +135,69 @@ interface Pools {
 }
 
 const fold = (s: string) =>
-  s
-    .toUpperCase()
-    .replace(/Ä/g, "AE")
-    .replace(/Ö/g, "OE")
-    .replace(/Ü/g, "UE")
-    .replace(/ß/g, "SS");
+  s.toUpperCase().replace(/Ä/g, "AE").replace(/Ö/g, "OE").replace(/Ü/g, "UE").replace(/ß/g, "SS");
 
 const DEVELOPMENT: Pools = {
-  surnames: ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann"]
-    .concat(["Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger"])
-    .concat(["Hartmann", "Lange", "Schmitt", "Werner", "Krause", "Meier", "Lehmann", "Schulze", "Maier", "Köhler"]),
-  words: ["Bau", "Technik", "Logistik", "Consulting", "Handel", "Elektro", "Immobilien", "Medien", "Software"].concat([
-    "Druck",
-    "Holz",
-    "Metall",
-    "Transporte",
-    "Gastronomie",
-    "Design",
-    "Solar",
-    "Dental",
-    "Garten",
-  ]),
-  cities: ["Berlin", "Hamburg", "München", "Köln", "Leipzig", "Dresden", "Essen", "Bremen", "Kiel", "Mainz", "Ulm"],
+  surnames: [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+  ]
+    .concat([
+      "Koch",
+      "Richter",
+      "Klein",
+      "Wolf",
+      "Schröder",
+      "Neumann",
+      "Schwarz",
+      "Zimmermann",
+      "Braun",
+      "Krüger",
+    ])
+    .concat([
+      "Hartmann",
+      "Lange",
+      "Schmitt",
+      "Werner",
+      "Krause",
+      "Meier",
+      "Lehmann",
+      "Schulze",
+      "Maier",
+      "Köhler",
+    ]),
+  words: [
+    "Bau",
+    "Technik",
+    "Logistik",
+    "Consulting",
+    "Handel",
+    "Elektro",
+    "Immobilien",
+    "Medien",
+    "Software",
+  ].concat(["Druck", "Holz", "Metall", "Transporte", "Gastronomie", "Design", "Solar", "Dental", "Garten"]),
+  cities: [
+    "Berlin",
+    "Hamburg",
+    "München",
+    "Köln",
+    "Leipzig",
+    "Dresden",
+    "Essen",
+    "Bremen",
+    "Kiel",
+    "Mainz",
+    "Ulm",
+  ],
   legal: ["GmbH", "GmbH & Co. KG", "AG", "e.K.", "UG (haftungsbeschränkt)", "KG"],
   firstNames: ["Anna", "Lukas", "Marie", "Jonas", "Sophie", "Felix", "Laura", "Paul", "Lea", "Tim"],
   salesStyles: [
@@ -195,10 +235,19 @@ const DEVELOPMENT: Pools = {
     "SVWZ+{ref} EREF+NOTPROVIDED",
     "Rechnungsnummer {ref} Vielen Dank",
   ],
-  multi: ["RE {refs}", "Rechnungen {refs}", "Sammelzahlung fuer die Rechnungen gemaess Aufstellung vom {date}: {refs}"],
+  multi: [
+    "RE {refs}",
+    "Rechnungen {refs}",
+    "Sammelzahlung fuer die Rechnungen gemaess Aufstellung vom {date}: {refs}",
+  ],
   noRef: ["Zahlung", "Rechnung Maerz", "Danke", "Ueberweisung", "Abschlag {date}"],
   customerOnly: ["Kd-Nr. {cust}", "Kundennummer {cust} Zahlung"],
-  purchase: ["Rechnung {ref} Kd {cust}", "RG {ref}", "{ref}", "MREF+M{mref} CRED+DE98ZZZ09999999999 SVWZ+Rechnung {ref}"],
+  purchase: [
+    "Rechnung {ref} Kd {cust}",
+    "RG {ref}",
+    "{ref}",
+    "MREF+M{mref} CRED+DE98ZZZ09999999999 SVWZ+Rechnung {ref}",
+  ],
   card: ["Kartenzahlung {merchant} {date}", "VISA Debit {merchant}", "girocard {merchant} {city}"],
   refundOut: ["Gutschrift {ref}", "Erstattung lt. Gutschrift {ref}"],
   refundIn: ["Erstattung Rechnung {ref}", "Rueckerstattung {ref}"],
@@ -218,9 +267,39 @@ const DEVELOPMENT: Pools = {
 
 const HELDOUT: Pools = {
   surnames: ["Bauer", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz", "Möller", "Weiß", "Jung", "Hahn"]
-    .concat(["Schubert", "Vogel", "Friedrich", "Keller", "Günther", "Frank", "Berger", "Winkler", "Roth", "Beck"])
-    .concat(["Lorenz", "Baumann", "Franke", "Albrecht", "Schuster", "Simon", "Ludwig", "Böhm", "Winter", "Kraus"]),
-  words: ["Anlagenbau", "Systemhaus", "Spedition", "Beratung", "Vertrieb", "Maschinenbau", "Werbeagentur"].concat([
+    .concat([
+      "Schubert",
+      "Vogel",
+      "Friedrich",
+      "Keller",
+      "Günther",
+      "Frank",
+      "Berger",
+      "Winkler",
+      "Roth",
+      "Beck",
+    ])
+    .concat([
+      "Lorenz",
+      "Baumann",
+      "Franke",
+      "Albrecht",
+      "Schuster",
+      "Simon",
+      "Ludwig",
+      "Böhm",
+      "Winter",
+      "Kraus",
+    ]),
+  words: [
+    "Anlagenbau",
+    "Systemhaus",
+    "Spedition",
+    "Beratung",
+    "Vertrieb",
+    "Maschinenbau",
+    "Werbeagentur",
+  ].concat([
     "Haustechnik",
     "Catering",
     "Reinigung",
@@ -231,7 +310,18 @@ const HELDOUT: Pools = {
     "Optik",
     "Landtechnik",
   ]),
-  cities: ["Stuttgart", "Düsseldorf", "Dortmund", "Hannover", "Nürnberg", "Bonn", "Münster", "Kassel", "Jena", "Trier"],
+  cities: [
+    "Stuttgart",
+    "Düsseldorf",
+    "Dortmund",
+    "Hannover",
+    "Nürnberg",
+    "Bonn",
+    "Münster",
+    "Kassel",
+    "Jena",
+    "Trier",
+  ],
   legal: ["GmbH", "OHG", "SE", "GmbH & Co. KG", "mbH", "Ltd."],
   firstNames: ["Emma", "Noah", "Mia", "Elias", "Hannah", "Ben", "Lina", "Finn", "Clara", "Leon"],
   salesStyles: [
@@ -271,10 +361,19 @@ const HELDOUT: Pools = {
     "Re.Nr.: {ref} / Kunde {cust}",
     "Überweisung für {ref}",
   ],
-  multi: ["Ausgleich der Belege {refs}", "Invoices {refs}", "SVWZ+Sammelüberweisung zu Ihren offenen Posten, Rg {refs}"],
+  multi: [
+    "Ausgleich der Belege {refs}",
+    "Invoices {refs}",
+    "SVWZ+Sammelüberweisung zu Ihren offenen Posten, Rg {refs}",
+  ],
   noRef: ["Begleichung offener Posten", "Zahlung lt. Vereinbarung", "Monatsbeitrag", "SVWZ+Überweisung"],
   customerOnly: ["Kunde {cust} Überweisung", "KdNr {cust}"],
-  purchase: ["Invoice no. {ref}", "Ihre Rechnung {ref} vom {date}", "Beleg {ref} / {cust}", "EREF+{ref} SVWZ+Zahlung"],
+  purchase: [
+    "Invoice no. {ref}",
+    "Ihre Rechnung {ref} vom {date}",
+    "Beleg {ref} / {cust}",
+    "EREF+{ref} SVWZ+Zahlung",
+  ],
   card: ["Mastercard {merchant} {city} {date}", "Debitkarte Umsatz {merchant}", "POS {merchant}"],
   refundOut: ["Rückzahlung Gutschrift {ref}", "Credit note {ref}"],
   refundIn: ["Storno {ref} Erstattung", "Refund {ref}"],
@@ -379,7 +478,9 @@ export function generate(opts: GenerateOptions): Generated {
     return c;
   };
   const customers = Array.from({ length: Math.max(12, Math.round(n / 22)) }, (_, k) => makeContact(k, false));
-  const suppliers = Array.from({ length: Math.max(6, Math.round(n / 70)) }, (_, k) => makeContact(k + 50_000, true));
+  const suppliers = Array.from({ length: Math.max(6, Math.round(n / 70)) }, (_, k) =>
+    makeContact(k + 50_000, true),
+  );
 
   const amount = (c: Contact): number => {
     if (c.recurring && r() < 0.5) return c.recurring;
@@ -442,7 +543,13 @@ export function generate(opts: GenerateOptions): Generated {
   const typo = (s: string): string => {
     const digits = [...s].map((ch, i) => (ch >= "0" && ch <= "9" ? i : -1)).filter((i) => i >= 0);
     // Only in significant digits (after leading zeros of the last group), where people make them.
-    const sig = digits.filter((i) => s.slice(0, i + 1).replace(/\D/g, "").replace(/^0+/, "").length > 0);
+    const sig = digits.filter(
+      (i) =>
+        s
+          .slice(0, i + 1)
+          .replace(/\D/g, "")
+          .replace(/^0+/, "").length > 0,
+    );
     const at = pick(r, sig.length > 2 ? sig.slice(1) : digits);
     const kind = r();
     if (kind < 0.5) return `${s.slice(0, at)}${(Number(s[at]) + int(r, 1, 8)) % 10}${s.slice(at + 1)}`;
@@ -494,11 +601,20 @@ export function generate(opts: GenerateOptions): Generated {
         } else if (caseType === "bank_fee") {
           paid -= pick(r, [150, 250, 500, 750, 1000, 1250, 1500, 2000, 2500]);
         } else if (caseType === "third_party") {
-          tx.counterpartyName = r() < 0.5 ? `${pick(r, pools.firstNames)} ${pick(r, pools.surnames)}` : `${pick(r, pools.surnames)} ${pick(r, pools.thirdParties)}`;
+          tx.counterpartyName =
+            r() < 0.5
+              ? `${pick(r, pools.firstNames)} ${pick(r, pools.surnames)}`
+              : `${pick(r, pools.surnames)} ${pick(r, pools.thirdParties)}`;
           tx.counterpartyIban = newIban();
         } else if (caseType === "rf_reference") {
           const rf = doc.paymentReference!;
-          text = r() < 0.5 ? rf : `${rf.slice(0, 4)} ${rf.slice(4).replace(/(.{4})/g, "$1 ").trim()}`;
+          text =
+            r() < 0.5
+              ? rf
+              : `${rf.slice(0, 4)} ${rf
+                  .slice(4)
+                  .replace(/(.{4})/g, "$1 ")
+                  .trim()}`;
         } else if (caseType === "skonto_terms") {
           const dayIn = Math.min(day, Date.parse(doc.cashDiscount!.until) / 86_400_000);
           tx.bookingDate = isoDay(Math.max(dayIn, Date.parse(doc.issueDate) / 86_400_000 + 1));
@@ -540,7 +656,10 @@ export function generate(opts: GenerateOptions): Generated {
         const sep = pick(r, [", ", " ", " / "]);
         tx.remittanceInformation = cut(
           caseType === "multi_ref"
-            ? fill(pick(r, pools.multi), { refs: set.map((d) => style(d.number!, r)).join(sep), date: deDate(day) })
+            ? fill(pick(r, pools.multi), {
+                refs: set.map((d) => style(d.number!, r)).join(sep),
+                date: deDate(day),
+              })
             : fill(pick(r, pools.noRef), { date: deDate(day - 3) }),
         );
         expected = set.map((d) => d.id);
@@ -643,11 +762,20 @@ export function generate(opts: GenerateOptions): Generated {
           tx.remittanceInformation = `StNr ${int(r, 10, 99)}/${int(r, 100, 999)}/${int(r, 10_000, 99_999)} USt-VA ${pad(int(r, 1, 12), 2)}/2026`;
           tx.amount = `-${euros(decoy ? cents(decoy) : cents2)}`;
         } else if (roll < 0.52) {
-          tx.counterpartyName = pick(r, ["AOK Nordost", "Techniker Krankenkasse", "BARMER", "DAK-Gesundheit"]);
+          tx.counterpartyName = pick(r, [
+            "AOK Nordost",
+            "Techniker Krankenkasse",
+            "BARMER",
+            "DAK-Gesundheit",
+          ]);
           tx.remittanceInformation = `Beitragsnachweis ${pad(int(r, 1, 12), 2)}/2026 BN ${int(r, 10_000_000, 99_999_999)}`;
           tx.amount = `-${euros(cents2)}`;
         } else if (roll < 0.64) {
-          tx.remittanceInformation = pick(r, ["Entgelt Kontofuehrung", "Abschluss Zinsen/Entgelte", "Kartenpreis"]);
+          tx.remittanceInformation = pick(r, [
+            "Entgelt Kontofuehrung",
+            "Abschluss Zinsen/Entgelte",
+            "Kartenpreis",
+          ]);
           cents2 = int(r, 100, 5000);
           tx.amount = `-${euros(cents2)}`;
         } else if (roll < 0.74) {
@@ -666,7 +794,11 @@ export function generate(opts: GenerateOptions): Generated {
           addDoc(c, "sales_invoice", day);
           tx.counterpartyName = payerName();
           tx.counterpartyIban = pick(r, c.ibans);
-          tx.remittanceInformation = fill(pick(r, pools.single), { ref: settled, date: deDate(day - 40), cust: "" });
+          tx.remittanceInformation = fill(pick(r, pools.single), {
+            ref: settled,
+            date: deDate(day - 40),
+            cust: "",
+          });
           tx.amount = euros(cents2);
         } else {
           tx.counterpartyName = `${pick(r, pools.surnames)} Hausverwaltung`;

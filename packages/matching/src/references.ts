@@ -134,12 +134,12 @@ export function windowsOf(text: string, cut: boolean): Window[] {
       if (!hasDigit) continue;
       const next = atoms[j + 1];
       const embedded =
-        (first.digits && prev !== undefined && prev.digits && tight(text, prev, first)) ||
-        (atom.digits && next !== undefined && next.digits && tight(text, atom, next));
+        (first.digits && prev?.digits && tight(text, prev, first)) ||
+        (atom.digits && next?.digits && tight(text, atom, next));
       const concat = stripZeros(digitTexts.join(""));
       const w: Window = {
         digitCount: concat.length,
-        embedded,
+        embedded: embedded === true,
         atCut: cut && atom.end >= end,
         prefixed: !first.digits,
         span: `${firstDigit}:${j}`,

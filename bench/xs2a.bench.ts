@@ -98,28 +98,29 @@ try {
     });
     if (done.status !== 303) throw new Error(`SCA failed: ${done.status}`);
     const consentHeaders = headers({ "Consent-ID": created.consentId });
-    const first = (await (
-      await fetch(
-        `${bank.url}/xs2a/v1/accounts/${main.id}/transactions?bookingStatus=booked&dateFrom=${addDays(today, -89)}`,
-        {
-          headers: consentHeaders,
-        },
-      )
-    ).json()) as { transactions: { booked: unknown[]; _links: { next?: { href: string } } } };
-    // Walk a few pages in, so the measured page is a keyset continuation in the middle of the history.
-    let pageUrl = first.transactions._links.next?.href ?? "";
-    for (let i = 0; i < 10 && pageUrl; i++) {
-      const page = (await (await fetch(pageUrl, { headers: consentHeaders })).json()) as typeof first;
-      pageUrl = page.transactions._links.next?.href ?? pageUrl;
+    // Real continuation URLs of the last 90 days, as a sync would follow them; the load cycles through them,
+    // so every request reads a different page.
+    const pageUrls: string[] = [];
+    let next: string | undefined =
+      `${bank.url}/xs2a/v1/accounts/${main.id}/transactions?bookingStatus=booked&dateFrom=${addDays(today, -89)}`;
+    let bytes = 0;
+    while (next && pageUrls.length < 200) {
+      const page = (await (
+        await fetch(next, { headers: headers({ "Consent-ID": created.consentId }) })
+      ).json()) as {
+        transactions: { booked: unknown[]; _links: { next?: { href: string } } };
+      };
+      bytes += JSON.stringify(page).length;
+      next = page.transactions._links.next?.href;
+      if (next) pageUrls.push(next);
     }
-    const check = (await (await fetch(pageUrl, { headers: consentHeaders })).json()) as typeof first;
     log(
-      `measured page: ${check.transactions.booked.length} transactions, ${JSON.stringify(check).length.toLocaleString("en")} bytes`,
+      `${pageUrls.length} distinct pages of 100 transactions, ~${Math.round(bytes / (pageUrls.length + 1)).toLocaleString("en")} bytes each`,
     );
 
     // 3. Load from a second process
-    const bare = await load(`${bank.url}/health`, {});
-    const pages = await load(pageUrl, { ...consentHeaders, "X-Request-ID": randomUUID() });
+    const bare = await load([`${bank.url}/health`], {});
+    const pages = await load(pageUrls, consentHeaders);
     const ratio = pages.rps / bare.rps;
     log(`bare JSON route   ${bare.rps.toFixed(0).padStart(7)} req/s   p99 ${bare.p99} ms`);
     log(
@@ -130,7 +131,7 @@ try {
       bareP99Ms: bare.p99,
       pageRps: round(pages.rps),
       pageP99Ms: pages.p99,
-      pageSize: check.transactions.booked.length,
+      distinctPages: pageUrls.length,
       ratio: round(ratio, 3),
       pageGoalMet: ratio >= 0.3 && pages.p99 <= 25,
       errors: bare.errors + pages.errors,
@@ -143,19 +144,13 @@ try {
 }
 process.stdout.write(`${JSON.stringify(figures)}\n`);
 
-async function load(url: string, headers: Record<string, string>) {
-  const bin = join(import.meta.dirname, "..", "node_modules", ".bin", "autocannon");
-  const args = ["-j", "-c", values.connections, "-d", values.seconds];
-  for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
-  args.push(url);
-  const { stdout } = await promisify(execFile)(bin, args, { maxBuffer: 64 * 1024 * 1024 });
-  const result = JSON.parse(stdout) as {
-    requests: { average: number };
-    latency: { p99: number };
-    errors: number;
-    non2xx: number;
-  };
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+async function load(urls: string[], headers: Record<string, string>) {
+  const script = join(import.meta.dirname, "lib", "load.ts");
+  const spec = { urls, headers, connections: Number(values.connections), seconds: Number(values.seconds) };
+  const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(spec)], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout.trim().split("\n").pop()!) as { rps: number; p99: number; errors: number };
 }
 
 function round(n: number, digits = 1) {

@@ -11,8 +11,11 @@ export function offsetClock(base: Clock, offsetMs: () => number): Clock {
 
 /** The calendar date (YYYY-MM-DD) of an instant in Europe/Berlin, the bank's booking calendar. */
 export function berlinDate(instant: Date): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" }).format(instant);
+  return BERLIN_DATE.format(instant);
 }
+
+// Creating a DateTimeFormat costs ~60 µs; made once, formatting costs ~2 µs.
+const BERLIN_DATE = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" });
 
 export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, type KyselyConfig, PostgresDialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
 
@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /** Kysely's query log hook (durations, errors), e.g. for profiling. */
+  log?: KyselyConfig["log"];
 }
 
 // OIDs of the types whose default parsing we change, the same on both engines.
@@ -55,7 +57,10 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     // An idle client whose server connection ends (a restart, DROP DATABASE … WITH (FORCE) in tests) emits
     // 'error' on the pool; unhandled, that would crash the process. The next query gets a fresh client.
     pool.on("error", () => {});
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool }),
+      ...(options.log ? { log: options.log } : {}),
+    });
     return { db, engine: "postgres", close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -63,6 +68,9 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     parsers: { [INT8]: parseInt8, [DATE]: identity, [NUMERIC]: identity },
   });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<DB>({
+    dialect: new PGliteDialect(pglite),
+    ...(options.log ? { log: options.log } : {}),
+  });
   return { db, engine: "pglite", close: () => db.destroy() };
 }

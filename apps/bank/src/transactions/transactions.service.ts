@@ -1,4 +1,4 @@
-import { currencyExponent } from "@kontor/money";
+import { formatAmount } from "@kontor/money";
 import { z } from "zod";
 import { berlinDate } from "../clock.ts";
 import type { Account } from "../db/schema.ts";
@@ -94,6 +94,28 @@ export function parseTransactionQuery(
   return { bookingStatus: status, dateFrom, dateTo, withBalance: withBalance === "true", page: query.page };
 }
 
+export function toXs2aTransaction(t: repo.Xs2aRow) {
+  const incoming = t.amount_minor > 0;
+  const counterpartyAccount = t.counterparty_iban ? { iban: t.counterparty_iban } : undefined;
+  return {
+    transactionId: t.transaction_id,
+    ...(t.entry_reference ? { entryReference: t.entry_reference } : {}),
+    ...(t.end_to_end_id ? { endToEndId: t.end_to_end_id } : {}),
+    ...(t.mandate_id ? { mandateId: t.mandate_id } : {}),
+    ...(t.creditor_id ? { creditorId: t.creditor_id } : {}),
+    bookingDate: t.booking_date,
+    valueDate: t.value_date,
+    transactionAmount: { currency: t.currency, amount: formatAmount(t.amount_minor, t.currency) },
+    ...(t.counterparty_name ? { [incoming ? "debtorName" : "creditorName"]: t.counterparty_name } : {}),
+    ...(counterpartyAccount ? { [incoming ? "debtorAccount" : "creditorAccount"]: counterpartyAccount } : {}),
+    ...(t.counterparty_bic ? { [incoming ? "debtorAgent" : "creditorAgent"]: t.counterparty_bic } : {}),
+    ...(t.remittance ? { remittanceInformationUnstructured: t.remittance } : {}),
+    ...(t.bank_transaction_code ? { bankTransactionCode: t.bank_transaction_code } : {}),
+    ...(t.proprietary_code ? { proprietaryBankTransactionCode: t.proprietary_code } : {}),
+    ...(t.booking_text ? { additionalInformation: t.booking_text } : {}),
+  };
+}
+
 /**
  * One response of GET /accounts/{id}/transactions: the booked rows as one keyset page, pending rows (few, by
  * nature) whole on the first page, and a `next` link while booked rows remain.
@@ -112,51 +134,51 @@ export async function readTransactions(
     );
   }
   const pageSize = deps.controls.get().pageSize;
-  const exponent = currencyExponent(account.currency);
   const base = `${deps.publicUrl}/xs2a/v1/accounts/${account.id}`;
   let booked: string | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
     const cursor = after ?? { date: "0001-01-01", seq: 0, maxSeq: await repo.maxSeq(deps.db, account.id) };
-    const page = await repo.pageTransactionsJson(deps.db, {
+    const rows = await repo.pageTransactions(deps.db, {
       accountId: account.id,
       status: "booked",
       dateFrom: query.dateFrom,
       dateTo: query.dateTo,
       after: cursor,
-      limit: pageSize,
-      exponent,
+      limit: pageSize + 1,
     });
-    if (page.fetched > pageSize && page.last) {
+    const more = rows.length > pageSize;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    if (more && last) {
       const nextQuery = new URLSearchParams({
         bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
         dateFrom: query.dateFrom,
         dateTo: query.dateTo,
-        page: encodeCursor(consentId, { date: page.last.date, seq: page.last.seq, maxSeq: cursor.maxSeq }),
+        page: encodeCursor(consentId, { date: last.booking_date, seq: last.seq, maxSeq: cursor.maxSeq }),
       });
       next = `${base}/transactions?${nextQuery}`;
     }
-    booked = page.items;
+    booked = JSON.stringify(rows.map(toXs2aTransaction));
   }
   let pending: string | undefined;
   if (query.bookingStatus !== "booked" && !after) {
-    const page = await repo.pageTransactionsJson(deps.db, {
+    const rows = await repo.pageTransactions(deps.db, {
       accountId: account.id,
       status: "pending",
       dateFrom: "0001-01-01",
       dateTo: "9999-12-31",
       after: null,
       limit: 10_000,
-      exponent,
     });
-    pending = page.items;
+    pending = JSON.stringify(rows.map(toXs2aTransaction));
   }
   const links: Record<string, { href: string }> = { account: { href: base } };
   if (next) links.next = { href: next };
   return { account: { iban: account.iban, currency: account.currency }, booked, pending, links };
 }
 
-/** A transactions response whose lists are JSON texts straight from the database. */
+/** A transactions response whose lists are already JSON text. */
 export interface TransactionsJson {
   account: { iban: string; currency: string };
   booked: string | undefined;
@@ -179,17 +201,12 @@ export async function readTransactionDetails(
   account: Account,
   transactionId: string,
 ): Promise<string> {
-  const json = await repo.findTransactionJson(
-    deps.db,
-    account.id,
-    transactionId,
-    currencyExponent(account.currency),
-  );
-  if (json === null) {
+  const row = await repo.findTransaction(deps.db, account.id, transactionId);
+  if (!row) {
     throw new AppError("RESOURCE_UNKNOWN", "No such transaction on this account.", { path: "transactionId" });
   }
   // The schema nests the transaction twice (transactionsDetails.transactionDetails), unlike the spec's example.
-  return `{"transactionsDetails":{"transactionDetails":${json}}}`;
+  return JSON.stringify({ transactionsDetails: { transactionDetails: toXs2aTransaction(row) } });
 }
 
 export function today(deps: BankDeps): string {

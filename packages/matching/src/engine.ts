@@ -252,8 +252,10 @@ export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
   ] as const) {
     if (text === "") continue;
     for (const w of windowsOf(text, isCut)) {
+      // One or two digits say too little to be worth a lookup, with a prefix or without.
+      if (w.digitCount < 2) continue;
       if (w.full) hit(index.byFull.get(w.full), windowLevel(w, "full"), w, true);
-      if (w.sig !== undefined) {
+      if (w.sig !== undefined && w.digitCount >= 3) {
         const level = windowLevel(w, "digits");
         hit(index.bySig.get(w.sig), level, w, false);
         if (w.concat !== undefined) {
@@ -560,8 +562,14 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   // A contact's documents whose open amount the payment could settle (exactly, less Skonto or a fee,
   // or a small overpayment): a range in the contact's amount-sorted list, found by binary search.
   const side = outgoing ? "out" : "in";
-  const lowest = Math.min(paid - 1000, Math.floor(paid / 1.1));
-  const highest = Math.max(paid + MAX_FEE_MINOR, Math.ceil((paid * 10_000) / (10_000 - 1000)));
+  // Without a reference only an exact amount, Skonto (up to 5 %) or a fee (≤ 35.00 and ≤ 10 %) can
+  // tie a payment to a contact's document; overpayments and partial payments need the number. A narrow
+  // range keeps this cheap for contacts with hundreds of documents (a supermarket's receipts).
+  const lowest = paid;
+  const highest = Math.max(
+    Math.min(paid + MAX_FEE_MINOR, Math.ceil((paid * 10_000) / 9_000)),
+    Math.ceil((paid * 10_000) / 9_500),
+  );
   for (const p of parties) {
     const byAmount = index.parties[p]!.byAmount[side];
     for (let k = lowerBound(byAmount, lowest, index); k < byAmount.length; k++) {
@@ -588,13 +596,16 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   };
   // Amount lookups only add documents that carry some other evidence (checked below): an amount alone
   // says nothing when hundreds of documents share it.
+  // Only a typo'd or cut-off number can make such a document count, so look only when there is one.
   const amountDocs: number[] = [];
-  for (const list of [
-    index.byAmount.get(paid),
-    index.byDiscounted.get(paid),
-    ...undiscountedCandidates(paid).map((o) => index.byAmount.get(o)),
-  ]) {
-    if (list && list.length <= MAX_AMOUNT_BUCKET) amountDocs.push(...list);
+  if (s.runs.length > 0 || s.cutPrefix !== undefined) {
+    for (const list of [
+      index.byAmount.get(paid),
+      index.byDiscounted.get(paid),
+      ...undiscountedCandidates(paid).map((o) => index.byAmount.get(o)),
+    ]) {
+      if (list && list.length <= MAX_AMOUNT_BUCKET) amountDocs.push(...list);
+    }
   }
 
   const options: Option[] = [];
@@ -611,12 +622,14 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     const rel = relate(paid, info.doc.openAmount, info.doc.cashDiscount, tx.day);
     // Without a reference, a contact's document the amount does not fit is no candidate (a partial
     // payment without any reference is not something to suggest); skipping it keeps big contacts cheap.
-    if (!ref && (rel.kind === "partial" || rel.kind === "mismatch")) return;
+    if (!ref && (rel.kind === "partial" || rel.kind === "mismatch" || rel.kind === "overpayment")) return;
+    // Card payments are charged exactly; a receipt of another amount is not the one.
+    if (!ref && info.doc.kind === "receipt" && rel.kind !== "exact") return;
     options.push(singleOption(tx, paid, d, s, ctx, ref, rel));
   };
   for (const d of candidates) consider(d, false);
   // Documents found by amount alone need a typo'd or cut-off number to count.
-  if (s.runs.length > 0 || s.cutPrefix !== undefined) for (const d of amountDocs) consider(d, true);
+  for (const d of amountDocs) consider(d, true);
 
   // One payment for several documents.
   const strong = (d: number) => {

@@ -26,10 +26,12 @@ const result = await autocannon({
   headers,
   requests: [
     {
-      setupRequest(request: { path: string; headers: Record<string, string> }) {
-        request.path = paths[next++ % paths.length]!;
-        request.headers = { ...request.headers, "X-Request-ID": randomUUID() };
-        return request;
+      setupRequest(request) {
+        return {
+          ...request,
+          path: paths[next++ % paths.length]!,
+          headers: { ...request.headers, "X-Request-ID": randomUUID() },
+        };
       },
     },
   ],

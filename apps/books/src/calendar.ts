@@ -1,0 +1,36 @@
+/** Calendar dates (YYYY-MM-DD) in Europe/Berlin, the calendar German banks book in. */
+
+export function berlinDate(instant: Date): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" }).format(instant);
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+export function maxDate(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+/** The first instant of the next Berlin day after `instant`. */
+export function startOfNextBerlinDay(instant: Date): Date {
+  const tomorrow = addDays(berlinDate(instant), 1);
+  // Midnight in Berlin is 22:00 or 23:00 UTC the day before; try both offsets and keep the one that is that day.
+  for (const offset of [1, 2]) {
+    const candidate = new Date(`${tomorrow}T00:00:00Z`);
+    candidate.setUTCHours(-offset);
+    if (berlinDate(candidate) === tomorrow) return candidate;
+  }
+  return new Date(`${tomorrow}T00:00:00Z`);
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+export function isCalendarDate(text: string): boolean {
+  return DATE.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+}

@@ -8,6 +8,10 @@ import { accountsRoutes } from "./accounts/accounts.routes.ts";
 import { auditRoutes } from "./audit/audit.routes.ts";
 import { sessionMiddleware } from "./auth/auth.middleware.ts";
 import { authRoutes, HOME_PATH } from "./auth/auth.routes.ts";
+import { berlinDate } from "./calendar.ts";
+import { sandboxBank } from "./connectors/bank-directory.ts";
+import type { BankConnector } from "./connectors/connector.ts";
+import { createXs2aConnector } from "./connectors/xs2a.connector.ts";
 import type { BooksDatabase } from "./db/schema.ts";
 import { AppError } from "./errors.ts";
 import { createSecretBox } from "./security/secret-box.ts";
@@ -39,15 +43,38 @@ export interface CreateAppDeps {
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Builds the books web app. It never listens: server.ts serves it, tests call `app.request()`. */
-export function createApp(input: CreateAppDeps): Hono<AppEnv> {
-  const deps: AppDeps = {
+/** What the app and the sync worker share: database, clock, config, the secret box and the bank connectors. */
+export function createAppDeps(input: CreateAppDeps): AppDeps {
+  const banks = [sandboxBank(input.config.bankBaseUrl), ...input.config.extraBanks];
+  const connectors = new Map<string, BankConnector>();
+  return {
     db: input.db,
     clock: input.clock,
     config: input.config,
     logger: input.logger ?? jsonLogger(),
     secretBox: createSecretBox(input.config.keys.atRest),
+    banks,
+    connectorFor(bankId) {
+      let connector = connectors.get(bankId);
+      if (!connector) {
+        const bank = banks.find((b) => b.id === bankId);
+        if (!bank) throw new AppError("not_found", { message: `bank ${bankId} is not in the directory` });
+        connector = createXs2aConnector({
+          baseUrl: bank.xs2aBaseUrl,
+          tpp: input.config.tpp,
+          client: input.config.xs2aClient ?? {},
+          today: () => berlinDate(input.clock.now()),
+        });
+        connectors.set(bankId, connector);
+      }
+      return connector;
+    },
   };
+}
+
+/** Builds the books web app. It never listens: server.ts serves it, tests call `app.request()`. */
+export function createApp(input: CreateAppDeps): Hono<AppEnv> {
+  const deps = createAppDeps(input);
   const { routes: staticRoutes, assets } = staticAssets();
   const app = new Hono<AppEnv>();
 

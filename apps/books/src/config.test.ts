@@ -12,6 +12,22 @@ describe("config", () => {
       publicUrl: undefined,
       secret: undefined,
       seedDemo: true,
+      // The TPP npm start registers at the sandbox bank (scripts/start.ts reads the same variables).
+      tpp: { id: "PSDDE-BAFIN-KONTOR1", key: "kontor-books-sandbox-key-change-me" },
+      bankDirectoryFile: undefined,
+    });
+  });
+
+  it("reads books' TPP identity and the bank directory file", () => {
+    expect(
+      loadConfig({
+        BOOKS_TPP_ID: "PSDDE-BAFIN-999999",
+        BOOKS_TPP_KEY: "k".repeat(20),
+        BOOKS_BANK_DIRECTORY: "/etc/banks.json",
+      }),
+    ).toMatchObject({
+      tpp: { id: "PSDDE-BAFIN-999999", key: "k".repeat(20) },
+      bankDirectoryFile: "/etc/banks.json",
     });
   });
 

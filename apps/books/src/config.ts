@@ -11,6 +11,9 @@ const flag = z
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
+/** The TPP identity npm start registers at the sandbox bank (scripts/start.ts reads the same variables). */
+export const DEFAULT_TPP = { id: "PSDDE-BAFIN-KONTOR1", key: "kontor-books-sandbox-key-change-me" } as const;
+
 const envSchema = z.object({
   BOOKS_PORT: z.preprocess(
     (value) => (value === "" || value === undefined ? undefined : value),
@@ -30,6 +33,17 @@ const envSchema = z.object({
   ),
   /** Default: seed the demo for the embedded database, never for a PostgreSQL server. */
   BOOKS_SEED_DEMO: optional(flag),
+  /** How books presents itself to the sandbox bank as a TPP (the same values npm start registers there). */
+  BOOKS_TPP_ID: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.string().default(DEFAULT_TPP.id),
+  ),
+  BOOKS_TPP_KEY: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.string().default(DEFAULT_TPP.key),
+  ),
+  /** A JSON file of further banks for the bank search (connectors/bank-directory.ts). */
+  BOOKS_BANK_DIRECTORY: optional(z.string()),
 });
 
 /** What a books process needs to start (see server.ts); parsed from the environment by loadConfig. */
@@ -42,6 +56,9 @@ export interface ServerConfig {
   publicUrl: string | undefined;
   secret: string | undefined;
   seedDemo: boolean;
+  tpp: { id: string; key: string };
+  /** Path of the bank directory file, if any. */
+  bankDirectoryFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +81,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicUrl: e.BOOKS_PUBLIC_URL === undefined ? undefined : new URL(e.BOOKS_PUBLIC_URL).origin,
     secret: e.KONTOR_SECRET,
     seedDemo: e.BOOKS_SEED_DEMO ?? e.BOOKS_DATABASE_URL === undefined,
+    tpp: { id: e.BOOKS_TPP_ID, key: e.BOOKS_TPP_KEY },
+    bankDirectoryFile: e.BOOKS_BANK_DIRECTORY,
   };
 }
 

@@ -2,14 +2,16 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { createDatabase, migrateToLatest } from "@kontor/db";
-import { createApp } from "./app.ts";
-import { stripTrailingSlash } from "./config.ts";
+import { createApp, createAppDeps } from "./app.ts";
+import { loadConfig, stripTrailingSlash } from "./config.ts";
+import { loadBankDirectoryFile } from "./connectors/bank-directory.ts";
 import { migrations } from "./db/migrations.ts";
 import type { BooksDatabase } from "./db/schema.ts";
 import { seedDemo } from "./demo/seed.ts";
+import { startWorker } from "./jobs/worker.ts";
 import { hasAnyOrganisation } from "./organisations/organisations.service.ts";
 import { deriveKeys, loadOrCreateSecretFile, randomToken } from "./security/keys.ts";
-import { type Clock, jsonLogger, type Logger, systemClock } from "./web/context.ts";
+import { type Clock, jsonLogger, type Logger, systemClock, type Xs2aClientTuning } from "./web/context.ts";
 
 export interface StartBooksOptions {
   /** 0 picks a free port (tests). */
@@ -29,6 +31,14 @@ export interface StartBooksOptions {
   hostname?: string | undefined;
   clock?: Clock;
   logger?: Logger;
+  /** How books presents itself to the sandbox bank; default BOOKS_TPP_ID / BOOKS_TPP_KEY or their defaults. */
+  tpp?: { id: string; key: string } | undefined;
+  /** A JSON file of further banks (connectors/bank-directory.ts); default BOOKS_BANK_DIRECTORY. */
+  bankDirectoryFile?: string | undefined;
+  /** Run the sync worker in this process (default true). */
+  worker?: boolean;
+  /** Xs2aClient tuning, e.g. shorter timeouts in tests. */
+  xs2aClient?: Xs2aClientTuning;
 }
 
 export interface RunningBooks {
@@ -56,7 +66,14 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
     await database.close();
     throw error;
   }
-  const app = createApp({
+  // scripts/start.ts passes no TPP: read the variables it registered books' TPP with at the bank.
+  const env = loadConfig({
+    BOOKS_TPP_ID: process.env.BOOKS_TPP_ID,
+    BOOKS_TPP_KEY: process.env.BOOKS_TPP_KEY,
+    BOOKS_BANK_DIRECTORY: process.env.BOOKS_BANK_DIRECTORY,
+  });
+  const directoryFile = options.bankDirectoryFile ?? env.bankDirectoryFile;
+  const appInput = {
     db: database.db,
     clock,
     logger,
@@ -65,8 +82,13 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
       publicUrl: options.publicUrl,
       keys: deriveKeys(secret),
       demo: options.seedDemo,
+      tpp: options.tpp ?? env.tpp,
+      extraBanks: directoryFile ? loadBankDirectoryFile(directoryFile) : [],
+      xs2aClient: options.xs2aClient,
     },
-  });
+  };
+  const app = createApp(appInput);
+  const worker = options.worker === false ? undefined : startWorker(createAppDeps(appInput));
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, () => resolve(s));
@@ -85,6 +107,7 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
     url,
     close() {
       closing ??= (async () => {
+        await worker?.stop();
         await new Promise<void>((resolve, reject) => {
           server.close((error) => (error ? reject(error) : resolve()));
           // Keep-alive connections of browsers would hold close() open until they time out.

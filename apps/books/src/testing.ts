@@ -7,14 +7,14 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "@kontor/db";
 import { createTestDatabase } from "@kontor/db/testing";
 import type { Hono } from "hono";
-import { createApp } from "./app.ts";
+import { createApp, createAppDeps } from "./app.ts";
 import { ensureUser } from "./auth/users.service.ts";
 import { migrations } from "./db/migrations.ts";
 import type { BooksDatabase } from "./db/schema.ts";
 import { addMember, createOrganisation } from "./organisations/organisations.service.ts";
 import type { Role } from "./organisations/permissions.ts";
 import { deriveKeys } from "./security/keys.ts";
-import type { AppConfig, AppEnv, Clock, LogFields, Logger } from "./web/context.ts";
+import type { AppConfig, AppDeps, AppEnv, Clock, LogFields, Logger } from "./web/context.ts";
 
 export const TEST_SECRET = "kontor-test-secret-0123456789abcdefghijklmnop";
 
@@ -58,12 +58,16 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     publicUrl: undefined,
     keys: deriveKeys(TEST_SECRET),
     demo: false,
+    tpp: { id: "PSDDE-BAFIN-TEST01", key: "books-test-tpp-key-0123456789" },
+    extraBanks: [],
     ...overrides,
   };
 }
 
 export interface TestBooks {
   app: Hono<AppEnv>;
+  /** What the app runs on (database, clock, connectors): for calling services and the sync worker directly. */
+  deps: AppDeps;
   database: Database<BooksDatabase>;
   clock: TestClock;
   logger: ReturnType<typeof memoryLogger>;
@@ -73,13 +77,28 @@ export interface TestBooks {
 }
 
 /** A books app over a fresh migrated database (PGlite, or PostgreSQL when BOOKS_DATABASE_URL is set). */
-export async function createTestBooks(options: { config?: Partial<AppConfig> } = {}): Promise<TestBooks> {
+export async function createTestBooks(
+  options: { config?: Partial<AppConfig>; now?: Date } = {},
+): Promise<TestBooks> {
   const database = await createTestDatabase<BooksDatabase>(migrations, "BOOKS_DATABASE_URL");
-  const clock = testClock();
+  const clock = testClock(options.now);
   const logger = memoryLogger();
-  const appWith = (config: Partial<AppConfig>) =>
-    createApp({ db: database.db, clock, logger, config: testConfig({ ...options.config, ...config }) });
-  return { app: appWith({}), database, clock, logger, appWith, close: () => database.close() };
+  const input = (config: Partial<AppConfig>) => ({
+    db: database.db,
+    clock,
+    logger,
+    config: testConfig({ ...options.config, ...config }),
+  });
+  const appWith = (config: Partial<AppConfig>) => createApp(input(config));
+  return {
+    app: appWith({}),
+    deps: createAppDeps(input({})),
+    database,
+    clock,
+    logger,
+    appWith,
+    close: () => database.close(),
+  };
 }
 
 export interface TestMember {
@@ -127,7 +146,11 @@ export interface TestBrowser {
    * Posts a form the way a browser does (same Origin). The CSRF token from the last page seen is added
    * unless `_csrf` is given (pass "" to send none).
    */
-  post(path: string, form?: Record<string, string>, headers?: Record<string, string>): Promise<TestResponse>;
+  post(
+    path: string,
+    form?: Record<string, string | string[]>,
+    headers?: Record<string, string>,
+  ): Promise<TestResponse>;
   /** Opens the login page and logs in; returns the login POST's response. */
   login(email: string, password: string): Promise<TestResponse>;
   lastCsrfToken(): string | undefined;
@@ -150,15 +173,23 @@ export function testBrowser(
     init: RequestInit & { headers: Record<string, string> },
   ): Promise<TestResponse> {
     const cookieHeader = [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const response = await app.request(new URL(path, origin).toString(), {
-      ...init,
-      headers: {
-        "accept-language": options.acceptLanguage ?? "en-GB,en;q=0.9",
-        accept: "text/html,application/xhtml+xml",
-        ...(cookieHeader ? { cookie: cookieHeader } : {}),
-        ...init.headers,
+    // The socket @hono/node-server would hand over: the client's address reaches the app as on a real server.
+    const env = {
+      incoming: { socket: { remoteAddress: "127.0.0.1", remotePort: 50_000, remoteFamily: "IPv4" } },
+    };
+    const response = await app.request(
+      new URL(path, origin).toString(),
+      {
+        ...init,
+        headers: {
+          "accept-language": options.acceptLanguage ?? "en-GB,en;q=0.9",
+          accept: "text/html,application/xhtml+xml",
+          ...(cookieHeader ? { cookie: cookieHeader } : {}),
+          ...init.headers,
+        },
       },
-    });
+      env,
+    );
     for (const line of response.headers.getSetCookie()) {
       const [pair = "", ...attributes] = line.split(";");
       const index = pair.indexOf("=");
@@ -193,11 +224,18 @@ export function testBrowser(
     cookies,
     get: (path, headers = {}) => send(path, { method: "GET", headers }),
     post: (path, form = {}, headers = {}) => {
-      const fields = { ...(csrf && !("_csrf" in form) ? { _csrf: csrf } : {}), ...form };
+      const fields: Record<string, string | string[]> = {
+        ...(csrf && !("_csrf" in form) ? { _csrf: csrf } : {}),
+        ...form,
+      };
       if (fields._csrf === "") delete fields._csrf;
+      const body = new URLSearchParams();
+      for (const [name, value] of Object.entries(fields)) {
+        for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
+      }
       return send(path, {
         method: "POST",
-        body: new URLSearchParams(fields).toString(),
+        body: body.toString(),
         headers: { "content-type": "application/x-www-form-urlencoded", origin, ...headers },
       });
     },

@@ -1,9 +1,21 @@
 import { formatIban } from "@kontor/money";
 import { html, raw } from "hono/html";
-import { formatDateTime, formatMoney, type Locale, type Translate } from "../web/i18n.ts";
+import type { BankDirectoryEntry } from "../connectors/bank-directory.ts";
+import type { ConnectionStatus } from "../db/schema.ts";
+import type { SyncJob } from "../jobs/jobs.repository.ts";
+import {
+  formatDate,
+  formatDateTime,
+  formatMoney,
+  type Locale,
+  type MessageKey,
+  type Translate,
+} from "../web/i18n.ts";
 import type { Html } from "../web/layout.ts";
+import type { TransactionFilter, TransactionRow } from "./accounts.repository.ts";
+import type { ChooserView } from "./accounts.service.ts";
 
-/** One row of Finances > Accounts, as the connect flow will provide it. */
+/** One row of Finances > Accounts. */
 export interface AccountSummary {
   id: string;
   name: string;
@@ -12,6 +24,11 @@ export interface AccountSummary {
   /** Booked balance in minor units as last reported by the bank; null before the first sync. */
   balanceMinor: number | null;
   lastSyncedAt: Date | null;
+  bankName?: string;
+  status?: "active" | "disconnected";
+  connectionStatus?: ConnectionStatus;
+  validUntil?: string | null;
+  gapMinor?: number | null;
 }
 
 const BANK_ICON = raw(
@@ -23,6 +40,40 @@ export interface AccountsView {
   locale: Locale;
   /** The member holds Financial Accounting. */
   canConnect: boolean;
+  /** The hidden CSRF field for the sync form. */
+  csrf?: Html;
+  notice?: { kind: "info" | "error"; text: string } | undefined;
+}
+
+export function noticeBox(notice: AccountsView["notice"]): Html | string {
+  if (!notice) return "";
+  return html`<p class="notice ${notice.kind}" role="${notice.kind === "error" ? "alert" : "status"}">${notice.text}</p>`;
+}
+
+/** The state a user sees for an account: its own, or its consent's. */
+export function accountState(account: Pick<AccountSummary, "status" | "connectionStatus">): MessageKey {
+  if (account.status === "disconnected") return "accounts.state.disconnected";
+  switch (account.connectionStatus ?? "valid") {
+    case "valid":
+      return "accounts.state.connected";
+    case "pending":
+      return "accounts.state.pending";
+    case "sca_required":
+      return "accounts.state.sca_required";
+    case "expired":
+      return "accounts.state.expired";
+    case "revoked":
+    case "rejected":
+      return "accounts.state.revoked";
+    case "disconnected":
+      return "accounts.state.disconnected";
+  }
+}
+
+function stateBadge(t: Translate, account: AccountSummary): Html {
+  const key = accountState(account);
+  const ok = key === "accounts.state.connected";
+  return html`<span class="badge ${ok ? "ok" : "warn"}">${t(key)}</span>`;
 }
 
 export function accountsPage(view: AccountsView, accounts: readonly AccountSummary[]): Html {
@@ -38,6 +89,7 @@ export function accountsPage(view: AccountsView, accounts: readonly AccountSumma
       </div>
       ${accounts.length > 0 && canConnect ? addButton : ""}
     </div>
+    ${noticeBox(view.notice)}
     ${accounts.length === 0 ? emptyState(view, addButton) : accountTable(view, accounts)}`;
 }
 
@@ -50,25 +102,45 @@ function emptyState({ t }: AccountsView, action: Html): Html {
   </section>`;
 }
 
-function accountTable({ t, locale }: AccountsView, accounts: readonly AccountSummary[]): Html {
-  return html`<div class="card flush table-wrap">
+function accountTable(view: AccountsView, accounts: readonly AccountSummary[]): Html {
+  const { t, locale } = view;
+  const selectable = view.canConnect && view.csrf !== undefined;
+  const table = html`<div class="card flush table-wrap">
     <table>
       <thead>
         <tr>
+          ${selectable ? html`<th scope="col"><span class="visually-hidden">${t("accounts.select")}</span></th>` : ""}
           <th scope="col">${t("accounts.column.name")}</th>
           <th scope="col">${t("accounts.column.iban")}</th>
           <th scope="col" class="number">${t("accounts.column.balance")}</th>
+          <th scope="col">${t("accounts.column.state")}</th>
           <th scope="col">${t("accounts.column.lastSync")}</th>
         </tr>
       </thead>
       <tbody>
         ${accounts.map(
           (account) => html`<tr>
-            <td>${account.name}</td>
+            ${
+              selectable
+                ? html`<td>
+                    <input
+                      type="checkbox"
+                      name="account"
+                      value="${account.id}"
+                      id="select-${account.id}"
+                      aria-label="${t("accounts.selectOne", { name: account.name })}"
+                      ${account.status === "disconnected" || (account.connectionStatus ?? "valid") !== "valid" ? "disabled" : ""}
+                    />
+                  </td>`
+                : ""
+            }
+            <td><a href="/accounts/${account.id}">${account.name}</a>${account.bankName ? html`<br /><span class="muted">${account.bankName}</span>` : ""}</td>
             <td class="mono nowrap">${formatIban(account.iban)}</td>
             <td class="number nowrap">
               ${account.balanceMinor === null ? "–" : formatMoney(locale, account.balanceMinor, account.currency)}
+              ${account.gapMinor ? html`<br /><span class="badge warn">${t("accounts.gap.short")}</span>` : ""}
             </td>
+            <td>${stateBadge(t, account)}${account.validUntil ? html`<br /><span class="muted">${t("accounts.validUntil", { date: formatDate(locale, account.validUntil) })}</span>` : ""}</td>
             <td class="nowrap">
               ${
                 account.lastSyncedAt
@@ -83,14 +155,33 @@ function accountTable({ t, locale }: AccountsView, accounts: readonly AccountSum
       </tbody>
     </table>
   </div>`;
+  if (!selectable) return table;
+  return html`<form method="post" action="/accounts/sync" class="stack">
+    ${view.csrf}
+    ${table}
+    <p><button type="submit" class="button primary">${t("accounts.sync")}</button> <span class="muted">${t("accounts.syncHint")}</span></p>
+  </form>`;
 }
 
-/**
- * The first step of "Add account" (Finances > Accounts > Add account > Bank account > Connect new account).
- * The bank search, the redirect to the bank's SCA and the choice of IBANs and start date come with the
- * XS2A connect flow; until then the step says so instead of pretending.
- */
+/** Finances > Accounts > Add account: the account type. */
 export function addAccountPage({ t }: Pick<AccountsView, "t">): Html {
+  return html`${flowHeader(t, "accounts.new.title", 0)}
+    <section class="card" aria-labelledby="bank-account-title">
+      <div class="option-card">
+        ${BANK_ICON}
+        <div>
+          <h2 id="bank-account-title">${t("accounts.new.bankAccount")}</h2>
+          <p>${t("accounts.new.bankAccountText")}</p>
+          <p>
+            <a class="button primary" href="/accounts/connect">${t("accounts.new.connectNew")}</a>
+            <a class="button secondary" href="/accounts">${t("accounts.new.back")}</a>
+          </p>
+        </div>
+      </div>
+    </section>`;
+}
+
+function flowHeader(t: Translate, title: MessageKey, step: number): Html {
   const steps = [
     "accounts.new.step.type",
     "accounts.new.step.bank",
@@ -100,24 +191,434 @@ export function addAccountPage({ t }: Pick<AccountsView, "t">): Html {
   return html`<div class="page-header">
       <div>
         <p class="eyebrow">${t("accounts.section")} › ${t("accounts.title")}</p>
-        <h1>${t("accounts.new.title")}</h1>
+        <h1>${t(title)}</h1>
       </div>
     </div>
     <ol class="steps" aria-label="${t("accounts.new.steps")}">
-      ${steps.map((key, index) => html`<li ${index === 0 ? html`aria-current="step"` : ""}>${t(key)}</li>`)}
-    </ol>
-    <section class="card" aria-labelledby="bank-account-title">
-      <div class="option-card">
-        ${BANK_ICON}
-        <div>
-          <h2 id="bank-account-title">${t("accounts.new.bankAccount")}</h2>
-          <p>${t("accounts.new.bankAccountText")}</p>
-          <p class="notice info" role="status">${t("accounts.new.unavailable")}</p>
-          <p>
-            <button type="button" class="button primary" disabled>${t("accounts.new.connectNew")}</button>
-            <a class="button secondary" href="/accounts">${t("accounts.new.back")}</a>
-          </p>
-        </div>
-      </div>
+      ${steps.map((key, index) => html`<li ${index === step ? html`aria-current="step"` : ""}>${t(key)}</li>`)}
+    </ol>`;
+}
+
+/** Step 2: search the bank directory, then Connect. */
+export function bankSearchPage(
+  view: AccountsView & { csrf: Html },
+  input: {
+    q: string;
+    banks: readonly BankDirectoryEntry[];
+    canConnect: (bank: BankDirectoryEntry) => boolean;
+  },
+): Html {
+  const { t } = view;
+  return html`${flowHeader(t, "accounts.connect.title", 1)}
+    ${noticeBox(view.notice)}
+    <section class="card">
+      <form method="get" action="/accounts/connect" role="search" class="search-row">
+        <label for="q">${t("accounts.connect.search")}</label>
+        <input id="q" name="q" type="search" value="${input.q}" placeholder="${t("accounts.connect.searchPlaceholder")}" autofocus />
+        <button type="submit" class="button secondary">${t("accounts.connect.searchButton")}</button>
+      </form>
+      ${
+        input.banks.length === 0
+          ? html`<p class="muted">${t("accounts.connect.noResults")}</p>`
+          : html`<ul class="bank-list">
+              ${input.banks.map(
+                (bank) => html`<li>
+                  <div>
+                    <strong>${bank.name}</strong><br />
+                    <span class="muted mono">${bank.bic}</span>
+                    <span class="muted">· ${t("accounts.connect.sca", { approaches: bank.scaApproaches.join(", ") })}</span>
+                  </div>
+                  ${
+                    input.canConnect(bank)
+                      ? html`<form method="post" action="/accounts/connect">
+                          ${view.csrf}
+                          <input type="hidden" name="bankId" value="${bank.id}" />
+                          <button type="submit" class="button primary" aria-label="${t("accounts.connect.connectBank", { bank: bank.name })}">${t("accounts.connect.connect")}</button>
+                        </form>`
+                      : html`<span class="muted">${t("accounts.connect.noRedirect")}</span>`
+                  }
+                </li>`,
+              )}
+            </ul>`
+      }
+      <p class="hint">${t("accounts.connect.hint")}</p>
     </section>`;
+}
+
+/** Step 4: the IBANs the bank granted; for each a name and an import start date. */
+export function chooserPage(view: AccountsView & { csrf: Html }, chooser: ChooserView): Html {
+  const { t, locale } = view;
+  return html`${flowHeader(t, "accounts.choose.title", 3)}
+    ${noticeBox(view.notice)}
+    <form method="post" action="/accounts/connect/${chooser.flowId}" class="card">
+      ${view.csrf}
+      <p>${t("accounts.choose.intro", { bank: chooser.bankName })}</p>
+      <p class="notice info">${t("accounts.choose.why90", { date: formatDate(locale, chooser.earliest) })}</p>
+      ${chooser.accounts.map(
+        (account) => html`<fieldset class="choice">
+          <legend>
+            <label>
+              <input type="checkbox" name="iban" value="${account.iban}" checked />
+              <span class="mono">${formatIban(account.iban)}</span> (${account.currency})
+            </label>
+            ${account.alreadyConnected ? html`<span class="badge warn">${t("accounts.choose.already")}</span>` : ""}
+          </legend>
+          <div class="field">
+            <label for="name_${account.iban}">${t("accounts.choose.name")}</label>
+            <input id="name_${account.iban}" name="name_${account.iban}" value="${account.name ?? account.iban}" maxlength="100" required />
+          </div>
+          <div class="field">
+            <label for="importFrom_${account.iban}">${t("accounts.choose.importFrom")}</label>
+            <input
+              id="importFrom_${account.iban}"
+              name="importFrom_${account.iban}"
+              type="date"
+              value="${chooser.earliest}"
+              min="${chooser.earliest}"
+              max="${chooser.today}"
+              required
+            />
+          </div>
+        </fieldset>`,
+      )}
+      <p><button type="submit" class="button primary">${t("accounts.choose.submit")}</button></p>
+    </form>`;
+}
+
+export interface JobView {
+  job: SyncJob;
+  accountName: string;
+}
+
+export function jobLabel(t: Translate, job: SyncJob): string {
+  switch (job.status) {
+    case "queued":
+      return job.errorCode ? t("sync.state.retrying") : t("sync.state.queued");
+    case "running":
+      return t("sync.state.running", { pages: job.pages, imported: job.imported });
+    case "succeeded":
+      return t("sync.state.succeeded", { imported: job.imported, seen: job.seen });
+    case "failed":
+      return t("sync.state.failed", { reason: reasonText(t, job.errorCode) });
+    case "cancelled":
+      return t("sync.state.cancelled");
+  }
+}
+
+export function reasonText(t: Translate, code: string | null): string {
+  switch (code) {
+    case "consent_expired":
+      return t("sync.reason.consent_expired");
+    case "sca_required":
+      return t("sync.reason.sca_required");
+    case "consent_revoked":
+      return t("sync.reason.consent_revoked");
+    case "access_exceeded":
+      return t("sync.reason.access_exceeded");
+    case "unavailable":
+    case "aborted":
+      return t("sync.reason.unavailable");
+    default:
+      return t("sync.reason.other");
+  }
+}
+
+/** The progress of one or several syncs: <progress> bars; refreshes itself, and a script polls the JSON. */
+export function syncStatusPage(view: AccountsView & { statusUrl: string }, jobs: readonly JobView[]): Html {
+  const { t } = view;
+  const done = jobs.every((j) => j.job.status !== "queued" && j.job.status !== "running");
+  return html`<div class="page-header">
+      <div>
+        <p class="eyebrow">${t("accounts.section")} › ${t("accounts.title")}</p>
+        <h1>${t("sync.title")}</h1>
+        <p class="lead">${done ? t("sync.done") : t("sync.running")}</p>
+      </div>
+    </div>
+    <section class="card" data-sync-status="${view.statusUrl}">
+      <ul class="progress-list">
+        ${jobs.map(
+          ({ job, accountName }) => html`<li data-job="${job.id}">
+            <label for="job-${job.id}"><a href="/accounts/${job.bankAccountId}">${accountName}</a></label>
+            <progress id="job-${job.id}" max="1000" value="${job.progress}">${Math.round(job.progress / 10)} %</progress>
+            <span data-label class="muted" role="status">${jobLabel(t, job)}</span>
+          </li>`,
+        )}
+      </ul>
+      <p><a class="button secondary" href="/accounts">${t("accounts.new.back")}</a></p>
+    </section>`;
+}
+
+export interface AccountPageView extends AccountsView {
+  csrf: Html;
+  account: AccountSummary & {
+    importFrom: string;
+    connectionId: string;
+    nextSyncAt: Date | null;
+    lastError: string | null;
+    balanceDate: string | null;
+    gapFrom: string | null;
+    gapTo: string | null;
+  };
+  transactions: { rows: TransactionRow[]; total: number };
+  filter: TransactionFilter;
+  pending: ReadonlyArray<{
+    valueDate: string | null;
+    amountMinor: number;
+    currency: string;
+    counterpartyName: string | null;
+    remittance: string | null;
+  }>;
+  series: ReadonlyArray<{ date: string; balanceMinor: number }>;
+  lastJob: SyncJob | undefined;
+}
+
+export function accountPage(view: AccountPageView): Html {
+  const { t, locale, account } = view;
+  const state = accountState(account);
+  const needsReauth =
+    account.status === "active" &&
+    account.connectionStatus !== undefined &&
+    account.connectionStatus !== "valid";
+  return html`<div class="page-header">
+      <div>
+        <p class="eyebrow"><a href="/accounts">${t("accounts.section")} › ${t("accounts.title")}</a></p>
+        <h1>${account.name}</h1>
+        <p class="lead mono">${formatIban(account.iban)} · ${account.bankName ?? ""}</p>
+      </div>
+    </div>
+    ${noticeBox(view.notice)}
+    ${
+      needsReauth && view.canConnect
+        ? html`<form method="post" action="/accounts/connections/${account.connectionId}/reauth" class="notice error" role="alert">
+            ${view.csrf}
+            <p>${t(`${state}.explain` as MessageKey)}</p>
+            <button type="submit" class="button primary">${t("accounts.reauth")}</button>
+          </form>`
+        : ""
+    }
+    ${
+      account.gapMinor
+        ? html`<p class="notice error" role="alert">${t("accounts.gap.text", {
+            amount: formatMoney(locale, account.gapMinor, account.currency),
+            from: account.gapFrom ? formatDate(locale, account.gapFrom) : "–",
+            to: account.gapTo ? formatDate(locale, account.gapTo) : "–",
+          })}</p>`
+        : ""
+    }
+    <section class="card facts">
+      <dl>
+        <div><dt>${t("accounts.column.balance")}</dt><dd class="number">${account.balanceMinor === null ? "–" : formatMoney(locale, account.balanceMinor, account.currency)}${account.balanceDate ? html` <span class="muted">(${formatDate(locale, account.balanceDate)})</span>` : ""}</dd></div>
+        <div><dt>${t("accounts.column.state")}</dt><dd>${stateBadge(t, account)}</dd></div>
+        <div><dt>${t("accounts.fact.validUntil")}</dt><dd>${account.validUntil ? formatDate(locale, account.validUntil) : "–"}</dd></div>
+        <div><dt>${t("accounts.column.lastSync")}</dt><dd>${account.lastSyncedAt ? formatDateTime(locale, account.lastSyncedAt) : t("accounts.neverSynced")}</dd></div>
+        <div><dt>${t("accounts.fact.nextSync")}</dt><dd>${account.nextSyncAt ? formatDateTime(locale, account.nextSyncAt) : "–"}</dd></div>
+        <div><dt>${t("accounts.fact.importFrom")}</dt><dd>${formatDate(locale, account.importFrom)}</dd></div>
+        ${view.lastJob ? html`<div><dt>${t("accounts.fact.lastRun")}</dt><dd>${jobLabel(t, view.lastJob)}</dd></div>` : ""}
+      </dl>
+      ${
+        view.canConnect && account.status === "active"
+          ? html`<div class="actions">
+              ${
+                account.connectionStatus === "valid"
+                  ? html`<form method="post" action="/accounts/${account.id}/sync">${view.csrf}<button type="submit" class="button primary">${t("accounts.sync")}</button></form>`
+                  : ""
+              }
+              <a class="button secondary" href="/accounts/${account.id}/disconnect">${t("accounts.disconnect")}</a>
+              <a class="button secondary danger" href="/accounts/${account.id}/delete">${t("accounts.delete")}</a>
+            </div>`
+          : view.canConnect
+            ? html`<div class="actions"><a class="button secondary danger" href="/accounts/${account.id}/delete">${t("accounts.delete")}</a></div>`
+            : ""
+      }
+    </section>
+    <section class="card" aria-labelledby="chart-title">
+      <h2 id="chart-title">${t("accounts.chart.title")}</h2>
+      ${balanceChart(t, locale, account.currency, view.series)}
+    </section>
+    ${
+      view.pending.length > 0
+        ? html`<section class="card flush table-wrap" aria-labelledby="pending-title">
+            <h2 id="pending-title" class="card-title">${t("accounts.pending.title")}</h2>
+            <p class="muted card-title">${t("accounts.pending.hint")}</p>
+            <table>
+              <tbody>
+                ${view.pending.map(
+                  (p) => html`<tr>
+                    <td class="nowrap">${p.valueDate ? formatDate(locale, p.valueDate) : "–"}</td>
+                    <td>${p.counterpartyName ?? ""}<br /><span class="muted">${p.remittance ?? ""}</span></td>
+                    <td class="number nowrap">${formatMoney(locale, p.amountMinor, p.currency)}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+          </section>`
+        : ""
+    }
+    <section class="card flush" aria-labelledby="transactions-title">
+      <h2 id="transactions-title" class="card-title">${t("accounts.transactions.title")}</h2>
+      ${filterForm(view)}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">${t("accounts.transactions.date")}</th>
+              <th scope="col">${t("accounts.transactions.counterparty")}</th>
+              <th scope="col">${t("accounts.transactions.remittance")}</th>
+              <th scope="col" class="number">${t("accounts.transactions.amount")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${
+              view.transactions.rows.length === 0
+                ? html`<tr><td colspan="4" class="muted">${t("accounts.transactions.none")}</td></tr>`
+                : view.transactions.rows.map(
+                    (row) => html`<tr>
+                      <td class="nowrap">${formatDate(locale, row.bookingDate)}</td>
+                      <td>${row.counterpartyName ?? ""}${row.counterpartyIban ? html`<br /><span class="muted mono">${formatIban(row.counterpartyIban)}</span>` : ""}</td>
+                      <td>${row.remittance ?? ""}${row.bookingText ? html`<br /><span class="muted">${row.bookingText}</span>` : ""}</td>
+                      <td class="number nowrap ${row.amountMinor < 0 ? "debit" : "credit"}">${formatMoney(locale, row.amountMinor, row.currency)}</td>
+                    </tr>`,
+                  )
+            }
+          </tbody>
+        </table>
+      </div>
+      ${pager(view)}
+    </section>`;
+}
+
+function filterForm(view: AccountPageView): Html {
+  const { t, filter } = view;
+  const sorts = [
+    ["date_desc", "accounts.sort.date_desc"],
+    ["date_asc", "accounts.sort.date_asc"],
+    ["amount_desc", "accounts.sort.amount_desc"],
+    ["amount_asc", "accounts.sort.amount_asc"],
+  ] as const;
+  return html`<form method="get" action="/accounts/${view.account.id}" class="filters" role="search">
+    <div class="field"><label for="q">${t("accounts.filter.q")}</label><input id="q" name="q" type="search" value="${filter.q ?? ""}" /></div>
+    <div class="field">
+      <label for="direction">${t("accounts.filter.direction")}</label>
+      <select id="direction" name="direction">
+        <option value="" ${filter.direction ? "" : "selected"}>${t("accounts.filter.all")}</option>
+        <option value="in" ${filter.direction === "in" ? "selected" : ""}>${t("accounts.filter.in")}</option>
+        <option value="out" ${filter.direction === "out" ? "selected" : ""}>${t("accounts.filter.out")}</option>
+      </select>
+    </div>
+    <div class="field"><label for="from">${t("accounts.filter.from")}</label><input id="from" name="from" type="date" value="${filter.from ?? ""}" /></div>
+    <div class="field"><label for="to">${t("accounts.filter.to")}</label><input id="to" name="to" type="date" value="${filter.to ?? ""}" /></div>
+    <div class="field">
+      <label for="sort">${t("accounts.filter.sort")}</label>
+      <select id="sort" name="sort">
+        ${sorts.map(([value, key]) => html`<option value="${value}" ${filter.sort === value ? "selected" : ""}>${t(key)}</option>`)}
+      </select>
+    </div>
+    <div class="field"><span>&nbsp;</span><button type="submit" class="button secondary">${t("accounts.filter.apply")}</button></div>
+  </form>`;
+}
+
+function pager(view: AccountPageView): Html | string {
+  const { t, filter, transactions } = view;
+  const params = (offset: number) => {
+    const p = new URLSearchParams();
+    if (filter.q) p.set("q", filter.q);
+    if (filter.direction) p.set("direction", filter.direction);
+    if (filter.from) p.set("from", filter.from);
+    if (filter.to) p.set("to", filter.to);
+    p.set("sort", filter.sort);
+    p.set("offset", String(offset));
+    return `/accounts/${view.account.id}?${p}`;
+  };
+  const first = transactions.total === 0 ? 0 : filter.offset + 1;
+  const last = Math.min(filter.offset + filter.limit, transactions.total);
+  return html`<nav class="pagination card-title" aria-label="${t("accounts.transactions.pages")}">
+    <span class="muted">${t("accounts.transactions.range", { first, last, total: transactions.total })}</span>
+    ${filter.offset > 0 ? html`<a href="${params(Math.max(0, filter.offset - filter.limit))}">${t("accounts.transactions.newer")}</a>` : ""}
+    ${last < transactions.total ? html`<a href="${params(filter.offset + filter.limit)}">${t("accounts.transactions.older")}</a>` : ""}
+  </nav>`;
+}
+
+/** The end-of-day booked balance over time as an inline SVG line (no script, no external library). */
+export function balanceChart(
+  t: Translate,
+  locale: Locale,
+  currency: string,
+  series: ReadonlyArray<{ date: string; balanceMinor: number }>,
+): Html {
+  const first = series[0];
+  const last = series.at(-1);
+  if (!first || !last || series.length < 2) return html`<p class="muted">${t("accounts.chart.empty")}</p>`;
+  const width = 640;
+  const height = 180;
+  const pad = 8;
+  const values = series.map((p) => p.balanceMinor);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const start = Date.parse(first.date);
+  const spanX = Math.max(1, Date.parse(last.date) - start);
+  const spanY = Math.max(1, max - min);
+  const x = (date: string) => pad + ((Date.parse(date) - start) / spanX) * (width - 2 * pad);
+  const y = (value: number) => height - pad - ((value - min) / spanY) * (height - 2 * pad);
+  const points = series.map((p) => `${x(p.date).toFixed(1)},${y(p.balanceMinor).toFixed(1)}`).join(" ");
+  const zero =
+    min < 0 && max > 0
+      ? html`<line x1="${pad}" x2="${width - pad}" y1="${y(0).toFixed(1)}" y2="${y(0).toFixed(1)}" class="chart-zero" />`
+      : "";
+  const label = t("accounts.chart.label", {
+    from: formatDate(locale, first.date),
+    to: formatDate(locale, last.date),
+    start: formatMoney(locale, first.balanceMinor, currency),
+    end: formatMoney(locale, last.balanceMinor, currency),
+    min: formatMoney(locale, min, currency),
+    max: formatMoney(locale, max, currency),
+  });
+  return html`<figure class="chart">
+    <svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${label}" preserveAspectRatio="none">
+      ${zero}
+      <polyline points="${points}" class="chart-line" fill="none" />
+    </svg>
+    <figcaption class="muted">${label}</figcaption>
+  </figure>`;
+}
+
+export function disconnectPage(
+  view: AccountsView & { csrf: Html },
+  account: AccountSummary,
+  others: readonly string[],
+): Html {
+  const { t } = view;
+  return html`<section class="card narrow" aria-labelledby="disconnect-title">
+    <h1 id="disconnect-title">${t("accounts.disconnect.title", { name: account.name })}</h1>
+    <p>${t("accounts.disconnect.text")}</p>
+    ${others.length > 0 ? html`<p class="notice info">${t("accounts.disconnect.others", { names: others.join(", ") })}</p>` : ""}
+    <form method="post" action="/accounts/${account.id}/disconnect">
+      ${view.csrf}
+      <button type="submit" class="button primary">${t("accounts.disconnect.confirm")}</button>
+      <a class="button secondary" href="/accounts/${account.id}">${t("accounts.cancel")}</a>
+    </form>
+  </section>`;
+}
+
+export function deletePage(
+  view: AccountsView & { csrf: Html },
+  account: AccountSummary,
+  count: number,
+  invalid: boolean,
+): Html {
+  const { t } = view;
+  return html`<section class="card narrow" aria-labelledby="delete-title">
+    <h1 id="delete-title">${t("accounts.delete.title", { name: account.name })}</h1>
+    <p class="notice error" role="alert">${t("accounts.delete.warning", { count })}</p>
+    <p>${t("accounts.delete.instead")}</p>
+    <form method="post" action="/accounts/${account.id}/delete">
+      ${view.csrf}
+      <div class="field">
+        <label for="confirmation">${t("accounts.delete.type", { name: account.name })}</label>
+        <input id="confirmation" name="confirmation" autocomplete="off" required ${invalid ? html`aria-invalid="true" aria-describedby="confirmation-error"` : ""} />
+        ${invalid ? html`<span id="confirmation-error" class="field-error">${t("accounts.delete.mismatch")}</span>` : ""}
+      </div>
+      <button type="submit" class="button primary danger">${t("accounts.delete.confirm")}</button>
+      <a class="button secondary" href="/accounts/${account.id}">${t("accounts.cancel")}</a>
+    </form>
+  </section>`;
 }

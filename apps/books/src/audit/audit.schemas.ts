@@ -6,6 +6,12 @@ export const AUDIT_ACTIONS = [
   "auth.login_failed",
   "auth.logout",
   "organisation.switched",
+  "bank.connected",
+  "bank.reauthorised",
+  "bank.sync_requested",
+  "bank.disconnected",
+  "bank.account_deleted",
+  "bank.consent_changed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,6 +10,12 @@ const ACTION_LABEL = {
   "auth.login_failed": "audit.action.auth.login_failed",
   "auth.logout": "audit.action.auth.logout",
   "organisation.switched": "audit.action.organisation.switched",
+  "bank.connected": "audit.action.bank.connected",
+  "bank.reauthorised": "audit.action.bank.reauthorised",
+  "bank.sync_requested": "audit.action.bank.sync_requested",
+  "bank.disconnected": "audit.action.bank.disconnected",
+  "bank.account_deleted": "audit.action.bank.account_deleted",
+  "bank.consent_changed": "audit.action.bank.consent_changed",
 } as const satisfies Record<AuditAction, MessageKey>;
 
 export function auditPage(c: AppContext, page: AuditPage, isFirstPage: boolean): Html {

@@ -85,10 +85,10 @@ export interface BankConnectionTable {
   /** Entry of the bank directory (accounts/bank-directory.ts). */
   bank_id: string;
   bank_name: string;
-  consent_id_sealed: string | null;
+  consent_id_sealed: ColumnType<string | null, string | null | undefined, string | null>;
   status: ConnectionStatus;
-  valid_until: string | null;
-  frequency_per_day: number;
+  valid_until: ColumnType<string | null, string | null | undefined, string | null>;
+  frequency_per_day: Generated<number>;
   last_sca_at: NullableTimestamp;
   created_by: string | null;
   created_at: Timestamp;

@@ -1,7 +1,10 @@
+import type { Xs2aClientOptions } from "@kontor/xs2a";
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import type { Kysely } from "kysely";
 import type { AuthContext } from "../auth/auth.service.ts";
+import type { BankDirectoryEntry } from "../connectors/bank-directory.ts";
+import type { BankConnector } from "../connectors/connector.ts";
 import type { BooksDatabase } from "../db/schema.ts";
 import type { BooksKeys } from "../security/keys.ts";
 import type { SecretBox } from "../security/secret-box.ts";
@@ -46,7 +49,18 @@ export interface AppConfig {
   keys: BooksKeys;
   /** The demo is seeded: the login page shows its credentials. */
   demo: boolean;
+  /** How books identifies itself to banks as a TPP (sandbox headers). */
+  tpp: { id: string; key: string };
+  /** Banks beyond the sandbox at bankBaseUrl, from BOOKS_BANK_DIRECTORY. */
+  extraBanks: readonly BankDirectoryEntry[];
+  /** Xs2aClient tuning (timeouts, retries); tests shorten the waits. */
+  xs2aClient?: Xs2aClientTuning | undefined;
 }
+
+export type Xs2aClientTuning = Pick<
+  Xs2aClientOptions,
+  "timeoutMs" | "retries" | "retryBaseDelayMs" | "maxRetryDelayMs" | "fetch"
+>;
 
 export interface AppDeps {
   db: Kysely<BooksDatabase>;
@@ -55,6 +69,10 @@ export interface AppDeps {
   logger: Logger;
   /** Seals tokens and consent ids at rest; keyed by config.keys.atRest. */
   secretBox: SecretBox;
+  /** The bank directory: the sandbox bank at config.bankBaseUrl, then config.extraBanks. */
+  banks: readonly BankDirectoryEntry[];
+  /** The connector that speaks to a bank of the directory. */
+  connectorFor(bankId: string): BankConnector;
 }
 
 export type AppEnv = {

@@ -17,6 +17,10 @@ export interface Page {
   body: Html;
   /** Highlighted in the top navigation. */
   section?: NavSection;
+  /** Reload the page after this many seconds (progress pages that work without JavaScript). */
+  refreshSeconds?: number;
+  /** Extra scripts of our own (static assets); pages work without them. */
+  scripts?: readonly string[];
 }
 
 const NAV: ReadonlyArray<{ section: NavSection; href: string; label: "nav.accounts" | "nav.audit" }> = [
@@ -28,6 +32,8 @@ const NAV: ReadonlyArray<{ section: NavSection; href: string; label: "nav.accoun
 export interface Assets {
   stylesheet: string;
   icon: string;
+  /** Polls the sync status JSON and updates the progress bars in place (the page refreshes without it). */
+  syncStatusScript: string;
 }
 
 /**
@@ -48,6 +54,8 @@ export function layout(c: AppContext, page: Page): Html {
     <title>${page.title} · ${t("app.name")}</title>
     <link rel="stylesheet" href="${assets.stylesheet}" />
     <link rel="icon" href="${assets.icon}" type="image/svg+xml" />
+    ${page.refreshSeconds ? html`<meta http-equiv="refresh" content="${page.refreshSeconds}" />` : ""}
+    ${(page.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
   </head>
   <body>
     <a class="skip-link" href="#main">${t("nav.skip")}</a>

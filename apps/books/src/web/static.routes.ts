@@ -27,6 +27,10 @@ export function staticAssets(): { routes: Hono<AppEnv>; assets: Assets } {
       "text/css; charset=utf-8",
     ),
     "icon.svg": asset(ICON, "image/svg+xml"),
+    "sync-status.js": asset(
+      readFileSync(new URL("./static/sync-status.js", import.meta.url), "utf8"),
+      "text/javascript; charset=utf-8",
+    ),
   };
   const routes = new Hono<AppEnv>();
   routes.get("/static/:name", (c) => {
@@ -40,5 +44,8 @@ export function staticAssets(): { routes: Hono<AppEnv>; assets: Assets } {
     return c.body(file.body);
   });
   const url = (name: string) => `/static/${name}?v=${files[name]?.version ?? ""}`;
-  return { routes, assets: { stylesheet: url("app.css"), icon: url("icon.svg") } };
+  return {
+    routes,
+    assets: { stylesheet: url("app.css"), icon: url("icon.svg"), syncStatusScript: url("sync-status.js") },
+  };
 }

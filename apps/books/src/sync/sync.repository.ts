@@ -1,0 +1,270 @@
+/** SQL of the import: booked rows (idempotent), pending rows, balances, gaps and the read budget. */
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { NewBankTransaction, PendingBankTransaction } from "../connectors/transform.ts";
+import type { BooksDatabase, ConnectionStatus } from "../db/schema.ts";
+
+type Db = Kysely<BooksDatabase> | Transaction<BooksDatabase>;
+
+export interface SyncTarget {
+  accountId: string;
+  organisationId: string;
+  connectionId: string;
+  resourceId: string;
+  iban: string;
+  currency: string;
+  importFrom: string;
+  accountStatus: "active" | "disconnected";
+  openingBalanceMinor: number | null;
+  lastBookedDate: string | null;
+  balanceDate: string | null;
+  bankId: string;
+  connectionStatus: ConnectionStatus;
+  consentIdSealed: string | null;
+  frequencyPerDay: number;
+  lastScaAt: Date | null;
+}
+
+export function findSyncTarget(db: Db, accountId: string): Promise<SyncTarget | undefined> {
+  return db
+    .selectFrom("bank_accounts as a")
+    .innerJoin("bank_connections as c", "c.id", "a.connection_id")
+    .select([
+      "a.id as accountId",
+      "a.organisation_id as organisationId",
+      "a.connection_id as connectionId",
+      "a.resource_id as resourceId",
+      "a.iban",
+      "a.currency",
+      "a.import_from as importFrom",
+      "a.status as accountStatus",
+      "a.opening_balance_minor as openingBalanceMinor",
+      "a.last_booked_date as lastBookedDate",
+      "a.balance_date as balanceDate",
+      "c.bank_id as bankId",
+      "c.status as connectionStatus",
+      "c.consent_id_sealed as consentIdSealed",
+      "c.frequency_per_day as frequencyPerDay",
+      "c.last_sca_at as lastScaAt",
+    ])
+    .where("a.id", "=", accountId)
+    .executeTakeFirst();
+}
+
+/** ON CONFLICT DO NOTHING on (bank_account_id, external_id): a row seen before is skipped, never doubled. */
+export async function insertBookedTransactions(
+  db: Db,
+  target: { organisationId: string; accountId: string; jobId: number; now: Date },
+  rows: readonly NewBankTransaction[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await db
+    .insertInto("bank_transactions")
+    .values(
+      rows.map((row) => ({
+        organisation_id: target.organisationId,
+        bank_account_id: target.accountId,
+        external_id: row.externalId,
+        booking_date: row.bookingDate,
+        value_date: row.valueDate,
+        amount_minor: row.amountMinor,
+        currency: row.currency,
+        counterparty_name: row.counterpartyName,
+        counterparty_iban: row.counterpartyIban,
+        remittance: row.remittance,
+        end_to_end_id: row.endToEndId,
+        mandate_id: row.mandateId,
+        creditor_id: row.creditorId,
+        bank_transaction_code: row.bankTransactionCode,
+        booking_text: row.bookingText,
+        sync_job_id: target.jobId,
+        imported_at: target.now,
+      })),
+    )
+    .onConflict((oc) => oc.columns(["bank_account_id", "external_id"]).doNothing())
+    .returning("id")
+    .execute();
+  return result.length;
+}
+
+export async function replacePendingTransactions(
+  db: Db,
+  accountId: string,
+  rows: readonly PendingBankTransaction[],
+  now: Date,
+): Promise<void> {
+  await db.deleteFrom("bank_pending_transactions").where("bank_account_id", "=", accountId).execute();
+  if (rows.length === 0) return;
+  await db
+    .insertInto("bank_pending_transactions")
+    .values(
+      rows.map((row) => ({
+        bank_account_id: accountId,
+        value_date: row.valueDate,
+        amount_minor: row.amountMinor,
+        currency: row.currency,
+        counterparty_name: row.counterpartyName,
+        remittance: row.remittance,
+        seen_at: now,
+      })),
+    )
+    .execute();
+}
+
+export async function sumAndLastDate(
+  db: Db,
+  accountId: string,
+): Promise<{ sum: number; lastBookedDate: string | null; count: number }> {
+  const row = await db
+    .selectFrom("bank_transactions")
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number | string>("amount_minor"), sql<number>`0`).as("sum"),
+      eb.fn.max("booking_date").as("last"),
+      eb.fn.countAll<number | string>().as("count"),
+    ])
+    .where("bank_account_id", "=", accountId)
+    .executeTakeFirstOrThrow();
+  // sum(bigint) is numeric, which the database layer hands over as exact text.
+  const sum = Number(row.sum);
+  if (!Number.isSafeInteger(sum)) throw new RangeError(`sum ${row.sum} exceeds the safe integer range`);
+  return { sum, lastBookedDate: (row.last as string | null) ?? null, count: Number(row.count) };
+}
+
+export interface OpenGap {
+  id: number;
+  periodFrom: string;
+  periodTo: string;
+  differenceMinor: number;
+}
+
+export function findOpenGap(db: Db, accountId: string): Promise<OpenGap | undefined> {
+  return db
+    .selectFrom("balance_gaps")
+    .select([
+      "id",
+      "period_from as periodFrom",
+      "period_to as periodTo",
+      "difference_minor as differenceMinor",
+    ])
+    .where("bank_account_id", "=", accountId)
+    .where("closed_at", "is", null)
+    .executeTakeFirst();
+}
+
+export async function openOrUpdateGap(
+  db: Db,
+  accountId: string,
+  gap: { periodFrom: string; periodTo: string; differenceMinor: number; now: Date },
+): Promise<void> {
+  const open = await findOpenGap(db, accountId);
+  if (open) {
+    await db
+      .updateTable("balance_gaps")
+      .set({ period_to: gap.periodTo, difference_minor: gap.differenceMinor })
+      .where("id", "=", open.id)
+      .execute();
+    return;
+  }
+  await db
+    .insertInto("balance_gaps")
+    .values({
+      bank_account_id: accountId,
+      period_from: gap.periodFrom,
+      period_to: gap.periodTo,
+      difference_minor: gap.differenceMinor,
+      detected_at: gap.now,
+    })
+    .execute();
+}
+
+export async function closeOpenGap(db: Db, accountId: string, now: Date): Promise<void> {
+  await db
+    .updateTable("balance_gaps")
+    .set({ closed_at: now })
+    .where("bank_account_id", "=", accountId)
+    .where("closed_at", "is", null)
+    .execute();
+}
+
+export async function updateAccountAfterSync(
+  db: Db,
+  accountId: string,
+  values: {
+    openingBalanceMinor: number | null;
+    bookedBalanceMinor: number | null;
+    balanceDate: string | null;
+    lastBookedDate: string | null;
+    now: Date;
+    reconciled: boolean;
+    nextSyncAt: Date | null;
+  },
+): Promise<void> {
+  await db
+    .updateTable("bank_accounts")
+    .set({
+      opening_balance_minor: values.openingBalanceMinor,
+      ...(values.bookedBalanceMinor === null ? {} : { booked_balance_minor: values.bookedBalanceMinor }),
+      balance_date: values.balanceDate,
+      last_booked_date: values.lastBookedDate,
+      last_synced_at: values.now,
+      next_sync_at: values.nextSyncAt,
+      last_error: null,
+      ...(values.reconciled ? { last_reconciled_at: values.now } : {}),
+    })
+    .where("id", "=", accountId)
+    .execute();
+}
+
+export async function setAccountError(db: Db, accountId: string, code: string, nextSyncAt?: Date | null) {
+  await db
+    .updateTable("bank_accounts")
+    .set({ last_error: code, ...(nextSyncAt === undefined ? {} : { next_sync_at: nextSyncAt }) })
+    .where("id", "=", accountId)
+    .execute();
+}
+
+export async function setConnectionStatus(
+  db: Db,
+  connectionId: string,
+  status: ConnectionStatus,
+  now: Date,
+  onlyFrom?: readonly ConnectionStatus[],
+): Promise<void> {
+  let query = db
+    .updateTable("bank_connections")
+    .set({ status, updated_at: now })
+    .where("id", "=", connectionId);
+  if (onlyFrom) query = query.where("status", "in", onlyFrom);
+  await query.execute();
+}
+
+/** Counts one unattended read and returns the count for the day, this one included. */
+export async function countUnattendedRead(
+  db: Db,
+  key: { connectionId: string; resource: string; date: string },
+): Promise<number> {
+  const row = await db
+    .insertInto("bank_read_budget")
+    .values({ connection_id: key.connectionId, resource: key.resource, usage_date: key.date, count: 1 })
+    .onConflict((oc) =>
+      oc.columns(["connection_id", "resource", "usage_date"]).doUpdateSet((eb) => ({
+        count: eb("bank_read_budget.count", "+", 1),
+      })),
+    )
+    .returning("count")
+    .executeTakeFirstOrThrow();
+  return row.count;
+}
+
+export async function unattendedReads(
+  db: Db,
+  key: { connectionId: string; resource: string; date: string },
+): Promise<number> {
+  const row = await db
+    .selectFrom("bank_read_budget")
+    .select("count")
+    .where("connection_id", "=", key.connectionId)
+    .where("resource", "=", key.resource)
+    .where("usage_date", "=", key.date)
+    .executeTakeFirst();
+  return row?.count ?? 0;
+}

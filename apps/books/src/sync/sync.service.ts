@@ -1,0 +1,228 @@
+/**
+ * Imports one bank account's booked transactions, exactly once, whatever fails on the way.
+ *
+ * - The read window starts OVERLAP_DAYS before the last booked date seen (the bank may book late with an
+ *   earlier booking date), or at the import start date on the first sync, or there again while a balance gap
+ *   is open, so the data that closes it is read.
+ * - Each page is written in its own short transaction with ON CONFLICT DO NOTHING on (account, external id):
+ *   a page read twice — after a retry, a crash, or in the next sync's overlap — adds nothing.
+ * - After the last page the bank's booked balance is reconciled against opening + imported
+ *   (docs/design/dedup.md); a difference is a gap with its period, closed by a later sync that finds the data.
+ */
+import type { Kysely } from "kysely";
+import { addDays, berlinDate, daysBetween, maxDate } from "../calendar.ts";
+import { type BankConnector, type BookedBalance, ConnectorError } from "../connectors/connector.ts";
+import type { BooksDatabase } from "../db/schema.ts";
+import { recordProgress, type SyncJob } from "../jobs/jobs.repository.ts";
+import type { SecretBox } from "../security/secret-box.ts";
+import type { Clock, Logger } from "../web/context.ts";
+import {
+  closeOpenGap,
+  countUnattendedRead,
+  findOpenGap,
+  findSyncTarget,
+  insertBookedTransactions,
+  openOrUpdateGap,
+  replacePendingTransactions,
+  type SyncTarget,
+  sumAndLastDate,
+  unattendedReads,
+  updateAccountAfterSync,
+} from "./sync.repository.ts";
+
+export interface SyncDeps {
+  db: Kysely<BooksDatabase>;
+  clock: Clock;
+  logger: Logger;
+  secretBox: SecretBox;
+  connectorFor(bankId: string): BankConnector;
+}
+
+/** Days re-read before the last booked date seen: late bookings with an earlier date land inside it. */
+export const OVERLAP_DAYS = 10;
+/** Without SCA in the last hour a bank shows only the last 90 days (PSD2 RTS Art. 10a); one day of margin. */
+export const READABLE_DAYS_WITHOUT_SCA = 89;
+/** The bank counts 60 minutes from SCA; books stops relying on it 5 minutes earlier. */
+export const FRESH_SCA_MS = 55 * 60_000;
+
+export function consentContext(organisationId: string, connectionId: string): string {
+  return `consent:${organisationId}:${connectionId}`;
+}
+
+export function transactionsResource(resourceId: string): string {
+  return `${resourceId}:transactions`;
+}
+
+/**
+ * Scheduled syncs per day: one fewer than the consent's frequencyPerDay, so one unattended read stays spare
+ * for a retry; spread evenly over the day.
+ */
+export function scheduledSyncInterval(frequencyPerDay: number): number {
+  return Math.floor((24 * 60 * 60_000) / Math.max(1, frequencyPerDay - 1));
+}
+
+export interface SyncResult {
+  pages: number;
+  seen: number;
+  imported: number;
+  dateFrom: string;
+  balance: BookedBalance | undefined;
+  gapMinor: number;
+}
+
+/** Thrown when the job should stop without retrying: the account or its consent is not there to sync. */
+export class SyncSkipped extends Error {
+  override name = "SyncSkipped";
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface SyncOptions {
+  workerId: string;
+  leaseMs: number;
+  signal?: AbortSignal | undefined;
+  /** Test hook after each page is stored (e.g. to kill the worker there). */
+  afterPage?: ((page: number) => void | Promise<void>) | undefined;
+}
+
+export function readWindowStart(
+  target: Pick<SyncTarget, "importFrom" | "lastBookedDate" | "lastScaAt">,
+  options: { today: string; now: Date; gapOpen: boolean },
+): string {
+  const wanted =
+    target.lastBookedDate && !options.gapOpen
+      ? maxDate(target.importFrom, addDays(target.lastBookedDate, -OVERLAP_DAYS))
+      : target.importFrom;
+  const freshSca =
+    target.lastScaAt !== null && options.now.getTime() - target.lastScaAt.getTime() < FRESH_SCA_MS;
+  return freshSca ? wanted : maxDate(wanted, addDays(options.today, -READABLE_DAYS_WITHOUT_SCA));
+}
+
+export async function syncAccount(deps: SyncDeps, job: SyncJob, options: SyncOptions): Promise<SyncResult> {
+  const { db, clock } = deps;
+  const target = await findSyncTarget(db, job.bankAccountId);
+  if (target?.accountStatus !== "active")
+    throw new SyncSkipped("account_gone", "the account is not connected");
+  if (target.connectionStatus !== "valid" || !target.consentIdSealed) {
+    throw new SyncSkipped(`consent_${target.connectionStatus}`, `the consent is ${target.connectionStatus}`);
+  }
+  const consentId = deps.secretBox.open(
+    target.consentIdSealed,
+    consentContext(target.organisationId, target.connectionId),
+  );
+  const connector = deps.connectorFor(target.bankId);
+  const now = clock.now();
+  const today = berlinDate(now);
+  const gapOpen = (await findOpenGap(db, target.accountId)) !== undefined;
+  const dateFrom = readWindowStart(target, { today, now, gapOpen });
+
+  const attended = job.psuIpAddress !== null;
+  if (!attended) {
+    const key = {
+      connectionId: target.connectionId,
+      resource: transactionsResource(target.resourceId),
+      date: today,
+    };
+    if ((await unattendedReads(db, key)) >= target.frequencyPerDay) {
+      throw new ConnectorError("access_exceeded", "the consent's unattended reads for today are used up");
+    }
+    await countUnattendedRead(db, key);
+  }
+
+  const span = Math.max(1, daysBetween(dateFrom, today));
+  let pages = 0;
+  let seen = 0;
+  let imported = 0;
+  let balance: BookedBalance | undefined;
+  let latest = dateFrom;
+  const reads = connector.readTransactions({
+    consentId,
+    resourceId: target.resourceId,
+    dateFrom,
+    signal: options.signal,
+    ...(job.psuIpAddress ? { psuIpAddress: job.psuIpAddress } : {}),
+  });
+  for await (const page of reads) {
+    pages += 1;
+    seen += page.booked.length;
+    balance ??= page.balance;
+    for (const row of page.booked) {
+      if (row.currency !== target.currency) {
+        throw new ConnectorError(
+          "bad_response",
+          `a ${row.currency} transaction on a ${target.currency} account`,
+        );
+      }
+      if (row.bookingDate > latest) latest = row.bookingDate;
+    }
+    const pageNow = clock.now();
+    const progress = Math.min(990, Math.round((daysBetween(dateFrom, latest) / span) * 1000));
+    const stillOurs = await db.transaction().execute(async (trx) => {
+      imported += await insertBookedTransactions(
+        trx,
+        { organisationId: target.organisationId, accountId: target.accountId, jobId: job.id, now: pageNow },
+        page.booked,
+      );
+      if (page.pending) await replacePendingTransactions(trx, target.accountId, page.pending, pageNow);
+      return recordProgress(
+        trx,
+        job.id,
+        { workerId: options.workerId, lockedUntil: new Date(pageNow.getTime() + options.leaseMs) },
+        { progress, pages, seen, imported, dateFrom },
+      );
+    });
+    // Another worker took the job over (this one was presumed dead): stop; what was written stands.
+    if (!stillOurs) throw new SyncSkipped("lease_lost", "the job was taken over by another worker");
+    await options.afterPage?.(pages);
+  }
+
+  const gapMinor = await reconcile(deps, target, { balance, today, dateFrom });
+  return { pages, seen, imported, dateFrom, balance, gapMinor };
+}
+
+/**
+ * Opening balance (balance at the start of import_from) is defined at the first complete sync as
+ * closingBooked − sum(imported); from then on closingBooked must equal opening + sum(imported).
+ */
+async function reconcile(
+  deps: SyncDeps,
+  target: SyncTarget,
+  read: { balance: BookedBalance | undefined; today: string; dateFrom: string },
+): Promise<number> {
+  const now = deps.clock.now();
+  const interval = scheduledSyncInterval(target.frequencyPerDay);
+  return deps.db.transaction().execute(async (trx) => {
+    const totals = await sumAndLastDate(trx, target.accountId);
+    const balance = read.balance?.currency === target.currency ? read.balance : undefined;
+    let opening = target.openingBalanceMinor;
+    let difference = 0;
+    if (balance) {
+      opening ??= balance.amountMinor - totals.sum;
+      difference = balance.amountMinor - (opening + totals.sum);
+      if (difference === 0) await closeOpenGap(trx, target.accountId, now);
+      else {
+        await openOrUpdateGap(trx, target.accountId, {
+          // Without an open gap the previous sync's balance agreed: the difference arose after its date.
+          // An open gap keeps its start and moves its end.
+          periodFrom: target.balanceDate ?? target.importFrom,
+          periodTo: balance.referenceDate ?? read.today,
+          differenceMinor: difference,
+          now,
+        });
+      }
+    }
+    await updateAccountAfterSync(trx, target.accountId, {
+      openingBalanceMinor: opening,
+      bookedBalanceMinor: balance?.amountMinor ?? null,
+      balanceDate: balance ? (balance.referenceDate ?? read.today) : target.balanceDate,
+      lastBookedDate: totals.lastBookedDate,
+      now,
+      reconciled: balance !== undefined && difference === 0,
+      nextSyncAt: new Date(now.getTime() + interval),
+    });
+    return difference;
+  });
+}

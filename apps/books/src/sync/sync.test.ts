@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { berlinDate } from "../calendar.ts";
+import { claimSyncJob } from "../jobs/jobs.repository.ts";
+import { drainJobs } from "../jobs/worker.ts";
+import { createMember, type TestBooks, testBrowser } from "../testing.ts";
+import {
+  bookTransactions,
+  connectThroughBooks,
+  createBankCustomer,
+  createBooksForBank,
+  type RunningBank,
+  startTestBank,
+  syncUntilSettled,
+} from "../testing-bank.ts";
+import { syncAccount } from "./sync.service.ts";
+
+let bank: RunningBank;
+let books: TestBooks;
+beforeAll(async () => {
+  bank = await startTestBank();
+  books = await createBooksForBank(bank);
+});
+afterAll(async () => {
+  await books?.close();
+  await bank?.close();
+});
+
+async function bookedIds(accountId: string): Promise<string[]> {
+  const rows = await books.database.db
+    .selectFrom("bank_transactions")
+    .select("external_id")
+    .where("bank_account_id", "=", accountId)
+    .execute();
+  return rows.map((r) => r.external_id).sort();
+}
+
+describe("connecting and syncing against the sandbox bank", () => {
+  it("connects two accounts through the bank's SCA pages and imports every booked transaction once", async () => {
+    const customer = await createBankCustomer(bank, { accounts: 2 });
+    const [first, second] = customer.accounts;
+    if (!first || !second) throw new Error("two accounts expected");
+    const firstIds = await bookTransactions(bank, first.id, { count: 250 });
+    const secondIds = await bookTransactions(bank, second.id, { count: 30 });
+    await bookTransactions(bank, first.id, { count: 2, status: "pending" });
+
+    const member = await createMember(books);
+    const browser = testBrowser(books.app);
+    await browser.login(member.user.email, member.user.password);
+    const accountIds = await connectThroughBooks(books, browser, customer);
+    expect(accountIds).toHaveLength(2);
+
+    const outcomes = await drainJobs(books.deps);
+    expect(outcomes.map((o) => o.status)).toEqual(["succeeded", "succeeded"]);
+
+    const rows = await books.database.db
+      .selectFrom("bank_accounts")
+      .selectAll()
+      .where("organisation_id", "=", member.organisation.id)
+      .orderBy("name")
+      .execute();
+    const byIban = new Map(rows.map((r) => [r.iban, r]));
+    const a = byIban.get(first.iban);
+    const b = byIban.get(second.iban);
+    expect(await bookedIds(a?.id ?? "")).toEqual(firstIds.map((id) => `id:${id}`).sort());
+    expect(await bookedIds(b?.id ?? "")).toEqual(secondIds.map((id) => `id:${id}`).sort());
+    const bankBalance = await bank.deps.db
+      .selectFrom("accounts")
+      .select("booked_balance_minor")
+      .where("id", "=", first.id)
+      .executeTakeFirstOrThrow();
+    expect(a?.booked_balance_minor).toBe(bankBalance.booked_balance_minor);
+    expect(a?.opening_balance_minor).toBe(100_000);
+    const pending = await books.database.db
+      .selectFrom("bank_pending_transactions")
+      .selectAll()
+      .where("bank_account_id", "=", a?.id ?? "")
+      .execute();
+    expect(pending).toHaveLength(2);
+
+    // Re-sync: the overlap window is read again and nothing new is stored.
+    const again = await browser.post("/accounts/sync", { account: accountIds });
+    expect(again.status).toBe(303);
+    const resync = await drainJobs(books.deps);
+    expect(resync).toMatchObject([
+      { status: "succeeded", imported: 0 },
+      { status: "succeeded", imported: 0 },
+    ]);
+    expect(await bookedIds(a?.id ?? "")).toHaveLength(250);
+
+    const page = await browser.get(`/accounts/${a?.id}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<svg");
+    expect(page.body).toContain("Lieferant GmbH");
+    const gaps = await books.database.db.selectFrom("balance_gaps").selectAll().execute();
+    expect(gaps).toEqual([]);
+  });
+
+  it("imports every booked transaction exactly once with 5xx, 429, dropped and truncated responses, and a worker killed mid-sync", async () => {
+    const customer = await createBankCustomer(bank);
+    const account = customer.accounts[0];
+    if (!account) throw new Error("account expected");
+    const ids = await bookTransactions(bank, account.id, { count: 400 });
+    const member = await createMember(books);
+    const browser = testBrowser(books.app);
+    await browser.login(member.user.email, member.user.password);
+    const [accountId = ""] = await connectThroughBooks(books, browser, customer);
+
+    bank.deps.controls.set({
+      pageSize: 25,
+      errorRate: 0.15,
+      throttleRate: 0.1,
+      retryAfterSeconds: 0,
+      dropRate: 0.05,
+      truncateRate: 0.15,
+      seed: 42,
+    });
+    try {
+      // Killed: the worker dies after the third page without any chance to clean up (no catch, no
+      // finish); its job stays "running" until the lease runs out and another worker takes it over.
+      const job = await claimSyncJob(books.database.db, {
+        id: "doomed",
+        now: books.clock.now(),
+        leaseMs: 60_000,
+      });
+      if (!job) throw new Error("a queued job expected");
+      const killed = await syncAccount(books.deps, job, {
+        workerId: "doomed",
+        leaseMs: 60_000,
+        afterPage: (page) => {
+          if (page === 3) throw new Error("worker killed");
+        },
+      }).catch((error: unknown) => error);
+      expect(killed).toBeInstanceOf(Error);
+      expect(await drainJobs(books.deps)).toEqual([]);
+      const partial = await bookedIds(accountId);
+      expect(partial.length).toBeLessThan(400);
+      books.clock.advance(2 * 60_000);
+      await syncUntilSettled(books);
+    } finally {
+      bank.deps.controls.set({});
+    }
+    expect(await bookedIds(accountId)).toEqual(ids.map((id) => `id:${id}`).sort());
+    const job = await books.database.db
+      .selectFrom("sync_jobs")
+      .select(["status", "attempts"])
+      .where("bank_account_id", "=", accountId)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(job.status).toBe("succeeded");
+    const gaps = await books.database.db
+      .selectFrom("balance_gaps")
+      .selectAll()
+      .where("bank_account_id", "=", accountId)
+      .execute();
+    expect(gaps).toEqual([]);
+  });
+
+  it("shows a balance gap when a late booking falls before the overlap window, and closes it on the next sync", async () => {
+    const customer = await createBankCustomer(bank);
+    const account = customer.accounts[0];
+    if (!account) throw new Error("account expected");
+    await bookTransactions(bank, account.id, { count: 5, endDaysAgo: 0 });
+    const member = await createMember(books);
+    const browser = testBrowser(books.app);
+    await browser.login(member.user.email, member.user.password);
+    const [accountId = ""] = await connectThroughBooks(books, browser, customer);
+    await drainJobs(books.deps);
+
+    // Booked today with a booking date 40 days back: outside the 10-day overlap.
+    await bookTransactions(bank, account.id, { count: 1, endDaysAgo: 40, amountMinor: -777 });
+    await browser.post("/accounts/sync", { account: [accountId] });
+    await drainJobs(books.deps);
+    const gap = await books.database.db
+      .selectFrom("balance_gaps")
+      .selectAll()
+      .where("bank_account_id", "=", accountId)
+      .executeTakeFirstOrThrow();
+    expect(gap).toMatchObject({
+      difference_minor: -777,
+      closed_at: null,
+      period_to: berlinDate(bank.deps.clock.now()),
+    });
+    const page = await browser.get(`/accounts/${accountId}`);
+    expect(page.body).toContain("differs from the imported transactions by");
+
+    await browser.post("/accounts/sync", { account: [accountId] });
+    await drainJobs(books.deps);
+    const closed = await books.database.db
+      .selectFrom("balance_gaps")
+      .select("closed_at")
+      .where("id", "=", gap.id)
+      .executeTakeFirstOrThrow();
+    expect(closed.closed_at).not.toBeNull();
+    expect((await bookedIds(accountId)).length).toBe(6);
+  });
+});

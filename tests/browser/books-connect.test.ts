@@ -97,7 +97,7 @@ describe("connecting a bank account in a real browser", () => {
       console.error(
         "page at failure:",
         page.url(),
-        (await page.locator("main, body").first().innerText()).slice(0, 1500),
+        ((await page.locator("main, body").first().textContent()) ?? "").slice(0, 1500),
       );
       throw error;
     } finally {

@@ -1,18 +1,8 @@
 /** Calendar dates (YYYY-MM-DD) in Europe/Berlin, the calendar German banks book in. */
 
-export function berlinDate(instant: Date): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" }).format(instant);
-}
+import { addDays, berlinDate } from "@kontor/calendar";
 
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-}
+export { addDays, berlinDate, daysBetween } from "@kontor/calendar";
 
 export function maxDate(a: string, b: string): string {
   return a > b ? a : b;

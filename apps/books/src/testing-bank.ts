@@ -5,8 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { startBank } from "@kontor/bank";
-import { hashPassword } from "@kontor/bank/psus/password";
-import { ibanFromBban } from "@kontor/money";
+import { createCustomer } from "@kontor/bank/testing/harness";
 import type { AccountChoice } from "./accounts/accounts.service.ts";
 import { berlinDate } from "./calendar.ts";
 import { drainJobs, type JobOutcome } from "./jobs/worker.ts";
@@ -46,59 +45,12 @@ export interface BankCustomer {
   accounts: Array<{ id: string; iban: string }>;
 }
 
-/** A PSU with `accounts` accounts (valid German IBANs) and every right on them. */
+/** A PSU with `accounts` accounts (valid German IBANs) and every right on them: the bank's own harness. */
 export async function createBankCustomer(
   bank: RunningBank,
   options: { accounts?: number } = {},
 ): Promise<BankCustomer> {
-  const db = bank.deps.db;
-  const login = `psu-${randomUUID().slice(0, 8)}`;
-  const business = await db
-    .insertInto("businesses")
-    .values({ name: `Kunde ${login}`, plan: "smart" })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const psu = await db
-    .insertInto("psus")
-    .values({
-      login,
-      display_name: login,
-      email: `${login}@example.test`,
-      password_hash: await hashPassword("secret"),
-      tan: "123456",
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const accounts: Array<{ id: string; iban: string }> = [];
-  for (let i = 0; i < (options.accounts ?? 1); i++) {
-    const number = String(Math.floor(Math.random() * 1e10)).padStart(10, "0");
-    const account = await db
-      .insertInto("accounts")
-      .values({
-        business_id: business.id,
-        parent_id: null,
-        iban: ibanFromBban("DE", `10010010${number}`),
-        bic: "KONTDEB1XXX",
-        currency: "EUR",
-        name: i === 0 ? "Geschäftskonto" : `Unterkonto ${i}`,
-        product: "Business Account",
-        opening_balance_minor: 100_000,
-        booked_balance_minor: 100_000,
-      })
-      .returning(["id", "iban"])
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto("memberships")
-      .values({
-        psu_id: psu.id,
-        account_id: account.id,
-        can_create_payments: true,
-        can_approve_payments: true,
-      })
-      .execute();
-    accounts.push(account);
-  }
-  return { login, password: "secret", tan: "123456", accounts };
+  return createCustomer(bank.deps.db, { accounts: options.accounts ?? 1, openingBalance: 100_000 });
 }
 
 /** Books `count` transactions a day apart ending `endDaysAgo` days before the bank's today; keeps the balance in step. */

@@ -25,4 +25,6 @@ started = performance.now();
 const second = await api.importTransactions(account.id, transactions);
 const secondMs = performance.now() - started;
 await api.shutdown();
-out(`${JSON.stringify({ firstMs, firstAdded: first.added.length, secondMs, secondAdded: second.added.length, node: process.version })}\n`);
+out(
+  `${JSON.stringify({ firstMs, firstAdded: first.added.length, secondMs, secondAdded: second.added.length, node: process.version })}\n`,
+);

@@ -237,6 +237,13 @@ describe("Xs2aClient errors and retries", () => {
     });
   });
 
+  it("does not retry the daily access limit (429 without Retry-After): each retry would count as a read", async () => {
+    script.push(json(429, { tppMessages: [{ category: "ERROR", code: "ACCESS_EXCEEDED" }] }));
+    const error = await rejection(client().listAccounts("c-1"));
+    expect(requests).toHaveLength(1);
+    expect(error).toMatchObject({ status: 429, codes: ["ACCESS_EXCEEDED"], retryable: false });
+  });
+
   it("retries a POST on 429 with Retry-After, but never on a 500", async () => {
     const created = {
       consentStatus: "received",

@@ -662,7 +662,9 @@ export class Xs2aClient {
     const tppMessages = tppError.success ? tppError.data.tppMessages : lenientTppMessages(body);
     const extraCodes = tppMessages.length > 0 ? [] : problemCodes(body);
     const retryAfterMs = parseRetryAfter(response.headers.get("Retry-After"), this.#now());
-    const transient = status === 408 || status === 429 || status >= 500;
+    // A 429 without Retry-After is the daily access limit (ACCESS_EXCEEDED under PSD2 RTS Art. 36(5)), not a
+    // throttle: retrying cannot succeed before tomorrow, and every retry is counted as another read.
+    const transient = status === 408 || (status === 429 && retryAfterMs !== undefined) || status >= 500;
     // The bank says it did not process the request: only then is a POST safe to send again.
     const notProcessed = (status === 429 || status === 503) && retryAfterMs !== undefined;
     const codes = [...tppMessages.map((m) => m.code), ...extraCodes];

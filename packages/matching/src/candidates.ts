@@ -28,8 +28,12 @@ export interface Party {
   names: string[][];
   ibans: Set<string>;
   docs: number[];
-  /** Documents by the direction of money that pays them, sorted by open amount (then position). */
-  byAmount: { in: number[]; out: number[] };
+  /**
+   * Invoices by the direction of money that pays them, sorted by open amount (then position). Receipts
+   * are kept apart: a card payment is charged exactly, so they are only looked up by their exact amount,
+   * never scanned over the fee and Skonto range (a supermarket has hundreds of receipts within 35.00).
+   */
+  byAmount: { in: number[]; out: number[]; receipts: number[] };
   /** The same, sorted by issue day (then position). */
   byIssue: { in: number[]; out: number[] };
   customerNumber?: string;
@@ -148,7 +152,7 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
         names: [],
         ibans: new Set(),
         docs: [],
-        byAmount: { in: [], out: [] },
+        byAmount: { in: [], out: [], receipts: [] },
         byIssue: { in: [], out: [] },
       });
     }
@@ -204,12 +208,12 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     }
     index.docs.push(info);
   });
+  const byAmount = (a: number, b: number) => documents[a]!.openAmount - documents[b]!.openAmount || a - b;
   for (const party of index.parties) {
+    party.byAmount.receipts = party.docs.filter((d) => documents[d]!.kind === "receipt").sort(byAmount);
     for (const side of ["in", "out"] as const) {
       const docs = party.docs.filter((d) => index.docs[d]!.outgoing === (side === "out"));
-      party.byAmount[side] = [...docs].sort(
-        (a, b) => documents[a]!.openAmount - documents[b]!.openAmount || a - b,
-      );
+      party.byAmount[side] = docs.filter((d) => documents[d]!.kind !== "receipt").sort(byAmount);
       party.byIssue[side] = [...docs].sort(
         (a, b) => documents[a]!.issueDay - documents[b]!.issueDay || a - b,
       );

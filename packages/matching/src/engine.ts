@@ -87,7 +87,14 @@ export interface Context {
   index: MatchIndex;
   weights: Weights;
   /** Per-run cache: payer name → similar contacts. */
-  names: Map<string, ReadonlyMap<number, number>>;
+  names: Map<string, NameMatches>;
+}
+
+/** Contacts whose name resembles a payer's: similarity per contact, and those under the same name. */
+interface NameMatches {
+  sim: ReadonlyMap<number, number>;
+  /** Same significant tokens both ways (not merely contained: MUELLER BAU is not Bau Müller Kiel). */
+  same: ReadonlySet<number>;
 }
 
 function windowLevel(w: Window, via: "full" | "digits"): RefLevel {
@@ -160,23 +167,25 @@ interface TxSignals {
   customerParties: Set<number>;
   ibanParties: Set<number>;
   nameSim: ReadonlyMap<number, number>;
+  sameName: ReadonlySet<number>;
   runs: string[];
   consumed: Set<string>;
   /** Glued digits of a number cut off at the end of a 140-character remittance. */
   cutPrefix?: string;
 }
 
-const EMPTY_SIM: ReadonlyMap<number, number> = new Map();
+const NO_NAME: NameMatches = { sim: new Map(), same: new Set() };
 
 /**
  * Contacts whose name resembles the payer's, with the similarity. Bank lines repeat payer names, so the
  * result is cached per name for the run.
  */
-function namesFor(name: string, ctx: Context): ReadonlyMap<number, number> {
+function namesFor(name: string, ctx: Context): NameMatches {
   const cached = ctx.names.get(name);
   if (cached) return cached;
   const index = ctx.index;
   const nameSim = new Map<number, number>();
+  const sameNames = new Set<number>();
   const tokens = nameTokens(name).slice(0, 6);
   // Pairs of tokens first; a single token only where few contacts share it ("HORNBACH", not "BAUER").
   const lookups: [string, number][] = [];
@@ -201,15 +210,22 @@ function namesFor(name: string, ctx: Context): ReadonlyMap<number, number> {
       if (nameSim.has(p)) continue;
       compared++;
       let best = 0;
-      for (const n of index.parties[p]!.names) best = Math.max(best, nameSimilarity(tokens, n));
+      let same = false;
+      for (const n of index.parties[p]!.names) {
+        const sim = nameSimilarity(tokens, n);
+        if (sim === 1 && n.length === tokens.length) same = true;
+        best = Math.max(best, sim);
+      }
+      if (same) sameNames.add(p);
       // A shared token almost no other contact has ("LIDL", "HORNBACH") identifies the contact even when
       // the rest of the bank's spelling differs ("LIDL SAGT DANKE" for "Lidl Dienstleistung GmbH").
       if (best > 0 && best < 0.85 && parties.length <= 2 && buckets[0] === parties) best = 0.85;
       nameSim.set(p, best);
     }
   }
-  ctx.names.set(name, nameSim);
-  return nameSim;
+  const matches = { sim: nameSim, same: sameNames };
+  ctx.names.set(name, matches);
+  return matches;
 }
 
 export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
@@ -299,12 +315,13 @@ export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
   const iban = compactIban(tx.counterpartyIban);
   if (iban) for (const p of index.byIban.get(iban) ?? []) ibanParties.add(p);
 
-  const nameSim = tx.counterpartyName ? namesFor(tx.counterpartyName, ctx) : EMPTY_SIM;
+  const names = tx.counterpartyName ? namesFor(tx.counterpartyName, ctx) : NO_NAME;
   const signals: TxSignals = {
     refHits,
     customerParties,
     ibanParties,
-    nameSim,
+    nameSim: names.sim,
+    sameName: names.same,
     runs: digitRuns(`${rem} ${e2e}`),
     consumed,
   };
@@ -553,12 +570,15 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   const candidates = new Set<number>();
   for (const d of s.refHits.keys()) candidates.add(d);
   const parties = new Set<number>([...s.ibanParties, ...s.customerParties]);
-  // A known IBAN names the payer; names then only add contacts that match in full. Without one, the
+  // A known IBAN names the payer; names then only add contacts under the same name. Without one, the
   // best name matches count, and half matches ("MUELLER BAU" for "Mueller Technik") only if nothing better.
   let bestSim = 0;
   for (const sim of s.nameSim.values()) bestSim = Math.max(bestSim, sim);
-  const minSim = s.ibanParties.size > 0 ? 1 : bestSim >= 0.8 ? 0.8 : 0.5;
-  for (const [p, sim] of s.nameSim) if (sim >= minSim) parties.add(p);
+  if (s.ibanParties.size > 0) for (const p of s.sameName) parties.add(p);
+  else {
+    const minSim = bestSim >= 0.8 ? 0.8 : 0.5;
+    for (const [p, sim] of s.nameSim) if (sim >= minSim) parties.add(p);
+  }
   // A contact's documents whose open amount the payment could settle (exactly, less Skonto or a fee,
   // or a small overpayment): a range in the contact's amount-sorted list, found by binary search.
   const side = outgoing ? "out" : "in";
@@ -576,6 +596,14 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
       const d = byAmount[k]!;
       if (index.amountOf[d]! > highest) break;
       candidates.add(d);
+    }
+    if (outgoing) {
+      const receipts = index.parties[p]!.byAmount.receipts;
+      for (let k = lowerBound(receipts, paid, index); k < receipts.length; k++) {
+        const d = receipts[k]!;
+        if (index.amountOf[d]! !== paid) break;
+        candidates.add(d);
+      }
     }
   }
   /** The contact's documents issued nearest before the payment, for the subset search (built on demand). */

@@ -48,7 +48,7 @@ import {
 } from "@kontor/books/testing";
 import { type BankCustomer, connectThroughBooks } from "@kontor/books/testing-bank";
 import { createDatabase, migrateToLatest } from "@kontor/db";
-import { type CpuSample, describeCpu, startMeter } from "./lib/cpu.ts";
+import { type CpuSample, describeCpu as describeCpuOf, startMeter } from "./lib/cpu.ts";
 import { createTempDatabase, DEFAULT_PG_URL } from "./lib/temp-database.ts";
 
 const { values } = parseArgs({
@@ -173,6 +173,8 @@ try {
       await migrateToLatest(database.db as never, booksMigrations);
       const databases = [bankDbName, ...(booksTemp ? [new URL(booksTemp.url).pathname.slice(1)] : [])];
       const meter = () => startMeter({ childPids: [bankPid], pgUrl: values.url, databases });
+      const names = { [bankDbName]: "bank", ...(databases[1] ? { [databases[1]]: "books" } : {}) };
+      const describeCpu = (sample: CpuSample) => describeCpuOf(sample, names);
       const counter = countingFetch();
       const clock = liveClock();
       const logger = memoryLogger();

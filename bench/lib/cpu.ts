@@ -16,16 +16,19 @@ export async function processCpuSeconds(pid: number): Promise<number | null> {
 }
 
 /** The server processes (backends) serving `databases` on the PostgreSQL server at `serverUrl`. */
-async function backendPids(serverUrl: string, databases: readonly string[]): Promise<number[]> {
+async function backendPids(
+  serverUrl: string,
+  databases: readonly string[],
+): Promise<Array<{ pid: number; datname: string }>> {
   if (databases.length === 0) return [];
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ pid: number }>(
-      "select pid from pg_stat_activity where datname = any($1) and pid <> pg_backend_pid()",
+    const { rows } = await client.query<{ pid: number; datname: string }>(
+      "select pid, datname from pg_stat_activity where datname = any($1) and pid <> pg_backend_pid()",
       [databases],
     );
-    return rows.map((r) => r.pid);
+    return rows;
   } finally {
     await client.end();
   }
@@ -39,6 +42,8 @@ export interface CpuSample {
   childSeconds: number | null;
   /** PostgreSQL backends of the named databases (those that were connected when the phase ended). */
   pgSeconds: number | null;
+  /** The same by database name. */
+  pgByDatabase: Record<string, number>;
   loadAverage: number;
 }
 
@@ -48,10 +53,13 @@ export interface CpuSample {
  */
 export async function startMeter(options: { childPids?: number[]; pgUrl?: string; databases?: string[] }) {
   const pgCpu = async () => {
-    if (!options.pgUrl) return new Map<number, number>();
-    const pids = await backendPids(options.pgUrl, options.databases ?? []);
-    const entries = await Promise.all(pids.map(async (pid) => [pid, await processCpuSeconds(pid)] as const));
-    return new Map(entries.filter((e): e is readonly [number, number] => e[1] !== null));
+    const cpu = new Map<number, { seconds: number; datname: string }>();
+    if (!options.pgUrl) return cpu;
+    for (const { pid, datname } of await backendPids(options.pgUrl, options.databases ?? [])) {
+      const seconds = await processCpuSeconds(pid);
+      if (seconds !== null) cpu.set(pid, { seconds, datname });
+    }
+    return cpu;
   };
   const childCpu = async () => {
     let sum = 0;
@@ -74,24 +82,36 @@ export async function startMeter(options: { childPids?: number[]; pgUrl?: string
       const childAfter = await childCpu();
       const pgAfter = await pgCpu();
       let pgSeconds: number | null = null;
+      const pgByDatabase: Record<string, number> = {};
       if (options.pgUrl && pgAfter.size > 0) {
         pgSeconds = 0;
-        for (const [pid, seconds] of pgAfter) pgSeconds += seconds - (pgBefore.get(pid) ?? 0);
+        for (const [pid, { seconds, datname }] of pgAfter) {
+          const used = seconds - (pgBefore.get(pid)?.seconds ?? 0);
+          pgSeconds += used;
+          pgByDatabase[datname] = (pgByDatabase[datname] ?? 0) + used;
+        }
       }
       return {
         wallMs,
         selfSeconds: (cpu.user + cpu.system) / 1e6,
         childSeconds: childBefore !== null && childAfter !== null ? childAfter - childBefore : null,
         pgSeconds,
+        pgByDatabase,
         loadAverage: Math.max(load, loadavg()[0] ?? 0),
       };
     },
   };
 }
 
-export function describeCpu(sample: CpuSample): string {
+/** `names` labels databases, e.g. { kontor_bench_ab12: "bank" }. */
+export function describeCpu(sample: CpuSample, names: Record<string, string> = {}): string {
   const parts = [`books ${sample.selfSeconds.toFixed(1)} s`];
   if (sample.childSeconds !== null) parts.push(`bank ${sample.childSeconds.toFixed(1)} s`);
-  if (sample.pgSeconds !== null) parts.push(`postgres ${sample.pgSeconds.toFixed(1)} s`);
+  if (sample.pgSeconds !== null) {
+    const split = Object.entries(sample.pgByDatabase)
+      .map(([db, s]) => `${names[db] ?? db} ${s.toFixed(1)}`)
+      .join(" + ");
+    parts.push(`postgres ${sample.pgSeconds.toFixed(1)} s (${split})`);
+  }
   return `cpu ${parts.join(", ")}; load ${sample.loadAverage.toFixed(2)}`;
 }

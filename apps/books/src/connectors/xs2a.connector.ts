@@ -15,7 +15,13 @@ import {
   type TransactionPage,
   type TransactionRead,
 } from "./connector.ts";
-import { bookedBalanceOf, type FingerprintCounter, transformBooked, transformPending } from "./transform.ts";
+import {
+  bookedBalanceOf,
+  type FingerprintCounter,
+  type IbanCache,
+  transformBooked,
+  transformPending,
+} from "./transform.ts";
 
 export interface Xs2aConnectorOptions {
   /** The XS2A API root without /v1, e.g. "http://localhost:4000/xs2a". */
@@ -192,6 +198,7 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
 
     async *readTransactions(read: TransactionRead): AsyncGenerator<TransactionPage> {
       const counter: FingerprintCounter = new Map();
+      const ibans: IbanCache = new Map();
       const pages = client.iterateTransactions(read.consentId, read.resourceId, {
         ...presence(read),
         dateFrom: read.dateFrom,
@@ -209,7 +216,7 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
           const page = next.value;
           const report = page.transactions;
           yield {
-            booked: (report?.booked ?? []).map((tx) => transformBooked(tx, counter)),
+            booked: (report?.booked ?? []).map((tx) => transformBooked(tx, counter, ibans)),
             pending: first ? (report?.pending ?? []).map(transformPending) : undefined,
             balance: bookedBalanceOf(page.balances),
           };

@@ -138,45 +138,62 @@ export async function syncAccount(deps: SyncDeps, job: SyncJob, options: SyncOpt
   let imported = 0;
   let balance: BookedBalance | undefined;
   let latest = dateFrom;
-  const reads = connector.readTransactions({
-    consentId,
-    resourceId: target.resourceId,
-    dateFrom,
-    signal: options.signal,
-    ...(job.psuIpAddress ? { psuIpAddress: job.psuIpAddress } : {}),
-  });
-  for await (const page of reads) {
-    pages += 1;
-    seen += page.booked.length;
-    balance ??= page.balance;
-    for (const row of page.booked) {
-      if (row.currency !== target.currency) {
-        throw new ConnectorError(
-          "bad_response",
-          `a ${row.currency} transaction on a ${target.currency} account`,
-        );
+  const reads = connector
+    .readTransactions({
+      consentId,
+      resourceId: target.resourceId,
+      dateFrom,
+      signal: options.signal,
+      ...(job.psuIpAddress ? { psuIpAddress: job.psuIpAddress } : {}),
+    })
+    [Symbol.asyncIterator]();
+  // The next page is read while this one is stored, so the bank's and the database's work overlap (one
+  // page ahead, no more). A failure of that read surfaces when the loop gets to it, after this page is
+  // stored, as it did when the pages were read one after the other.
+  let ahead = reads.next();
+  try {
+    for (;;) {
+      const next = await ahead;
+      if (next.done) break;
+      const page = next.value;
+      ahead = reads.next();
+      ahead.catch(() => {});
+      pages += 1;
+      seen += page.booked.length;
+      balance ??= page.balance;
+      for (const row of page.booked) {
+        if (row.currency !== target.currency) {
+          throw new ConnectorError(
+            "bad_response",
+            `a ${row.currency} transaction on a ${target.currency} account`,
+          );
+        }
+        if (row.bookingDate > latest) latest = row.bookingDate;
       }
-      if (row.bookingDate > latest) latest = row.bookingDate;
+      const pageNow = clock.now();
+      const progress = Math.min(990, Math.round((daysBetween(dateFrom, latest) / span) * 1000));
+      const stillOurs = await db.transaction().execute(async (trx) => {
+        imported += await insertBookedTransactions(
+          trx,
+          { organisationId: target.organisationId, accountId: target.accountId, jobId: job.id, now: pageNow },
+          page.booked,
+        );
+        if (page.pending) await replacePendingTransactions(trx, target.accountId, page.pending, pageNow);
+        return recordProgress(
+          trx,
+          job.id,
+          { workerId: options.workerId, lockedUntil: new Date(pageNow.getTime() + options.leaseMs) },
+          { progress, pages, seen, imported, dateFrom },
+        );
+      });
+      // Another worker took the job over (this one was presumed dead): stop; what was written stands.
+      if (!stillOurs) throw new SyncSkipped("lease_lost", "the job was taken over by another worker");
+      await options.afterPage?.(pages);
     }
-    const pageNow = clock.now();
-    const progress = Math.min(990, Math.round((daysBetween(dateFrom, latest) / span) * 1000));
-    const stillOurs = await db.transaction().execute(async (trx) => {
-      imported += await insertBookedTransactions(
-        trx,
-        { organisationId: target.organisationId, accountId: target.accountId, jobId: job.id, now: pageNow },
-        page.booked,
-      );
-      if (page.pending) await replacePendingTransactions(trx, target.accountId, page.pending, pageNow);
-      return recordProgress(
-        trx,
-        job.id,
-        { workerId: options.workerId, lockedUntil: new Date(pageNow.getTime() + options.leaseMs) },
-        { progress, pages, seen, imported, dateFrom },
-      );
-    });
-    // Another worker took the job over (this one was presumed dead): stop; what was written stands.
-    if (!stillOurs) throw new SyncSkipped("lease_lost", "the job was taken over by another worker");
-    await options.afterPage?.(pages);
+  } finally {
+    // Ends the read (its own cleanup runs once the page being read ahead, if any, has arrived); not awaited,
+    // so a stopping sync does not wait for a page it will not store.
+    reads.return?.(undefined).catch(() => {});
   }
 
   const gapMinor = await reconcile(deps, target, { balance, today, dateFrom });

@@ -166,7 +166,7 @@ describe("connecting and syncing against the sandbox bank", () => {
     const [accountId = ""] = await connectThroughBooks(books, browser, customer);
     await drainJobs(books.deps);
 
-    // Booked today with a booking date 40 days back: outside the 10-day overlap.
+    // Booked today with a booking date 40 days back: outside the overlap window (OVERLAP_DAYS).
     await bookTransactions(bank, account.id, { count: 1, endDaysAgo: 40, amountMinor: -777 });
     await browser.post("/accounts/sync", { account: [accountId] });
     await drainJobs(books.deps);

@@ -19,6 +19,7 @@ import type { Clock, Logger } from "../web/context.ts";
 import {
   closeOpenGap,
   countUnattendedRead,
+  externalIdsFrom,
   findOpenGap,
   findSyncTarget,
   insertBookedTransactions,
@@ -159,7 +160,10 @@ export async function syncAccount(deps: SyncDeps, job: SyncJob, options: SyncOpt
   // page ahead, no more). A failure of that read surfaces when the loop gets to it, after this page is
   // stored, as it did when the pages were read one after the other.
   let ahead = reads.next();
+  ahead.catch(() => {});
   try {
+    // Read while the first page is on its way.
+    const stored = await externalIdsFrom(db, target.accountId, dateFrom);
     for (;;) {
       const next = await ahead;
       if (next.done) break;
@@ -180,11 +184,12 @@ export async function syncAccount(deps: SyncDeps, job: SyncJob, options: SyncOpt
       }
       const pageNow = clock.now();
       const progress = Math.min(990, Math.round((daysBetween(dateFrom, latest) / span) * 1000));
+      const fresh = page.booked.filter((row) => !stored.has(row.externalId));
       const stillOurs = await db.transaction().execute(async (trx) => {
         imported += await insertBookedTransactions(
           trx,
           { organisationId: target.organisationId, accountId: target.accountId, jobId: job.id, now: pageNow },
-          page.booked,
+          fresh,
         );
         if (page.pending) await replacePendingTransactions(trx, target.accountId, page.pending, pageNow);
         return recordProgress(

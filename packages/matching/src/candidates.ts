@@ -5,6 +5,7 @@
  * linear in the length of the bank line. Buckets that grow too large to say anything (a name token or an
  * amount shared by hundreds of documents) are not expanded.
  */
+import { hashAmount, hashKey, KeyIndex } from "./key-index.ts";
 import { compactIban, nameTokens } from "./normalize.ts";
 import { compactReference, isValidRf, type NumberKeys, numberKeys } from "./references.ts";
 import type { MatchDocument } from "./schemas.ts";
@@ -28,33 +29,57 @@ export interface Party {
   names: string[][];
   ibans: Set<string>;
   docs: number[];
-  /**
-   * Invoices by the direction of money that pays them, sorted by open amount (then position). Receipts
-   * are kept apart: a card payment is charged exactly, so they are only looked up by their exact amount,
-   * never scanned over the fee and Skonto range (a supermarket has hundreds of receipts within 35.00).
-   */
-  byAmount: { in: number[]; out: number[]; receipts: number[] };
-  /** The same, sorted by issue day (then position). */
-  byIssue: { in: number[]; out: number[] };
   customerNumber?: string;
+}
+
+/** Which of a contact's sorted document lists (see MatchIndex.byAmount and byIssue). */
+export const LIST_IN = 0;
+export const LIST_OUT = 1;
+/**
+ * Receipts are kept apart from invoices: a card payment is charged exactly, so they are only looked up
+ * by their exact amount, never scanned over the fee and Skonto range (a supermarket has hundreds of
+ * receipts within 35.00 of any card payment).
+ */
+export const LIST_RECEIPTS = 2;
+
+/**
+ * Every contact's documents in a few lists, packed one after another in flat arrays (list `l` of contact
+ * `p` is `docs[start[p * lists + l] … start[p * lists + l + 1]]`), each sorted by `keys` and then by
+ * position, so a range of amounts or issue days is found by binary search over contiguous numbers.
+ */
+export interface SortedLists {
+  lists: number;
+  start: Int32Array;
+  docs: Int32Array;
+  keys: Float64Array;
 }
 
 export interface MatchIndex {
   docs: DocInfo[];
   /** Open amount per document position, packed for the binary searches. */
   amountOf: Float64Array;
+  /** Per document position: contact, issue day, and a hash per number key of its digits as written. */
+  partyOf: Int32Array;
+  issueDayOf: Int32Array;
+  rawHashOf: Int32Array;
+  /** Per document, for each of its (at most two) `concats`: typoShape of it, 0 when absent. */
+  concatShapeOf: Int32Array;
   parties: Party[];
-  byFull: Map<string, number[]>;
-  bySig: Map<string, number[]>;
-  byConcat: Map<string, number[]>;
+  /** Per contact: invoices paid by incoming money, by outgoing money, and receipts, by open amount. */
+  byAmount: SortedLists;
+  /** Per contact: documents paid by incoming and by outgoing money, by issue day. */
+  byIssue: SortedLists;
+  byFull: KeyIndex;
+  bySig: KeyIndex;
+  byConcat: KeyIndex;
   byReference: Map<string, number[]>;
-  byAmount: Map<number, number[]>;
-  byDiscounted: Map<number, number[]>;
+  byOpenAmount: KeyIndex<number>;
+  byDiscounted: KeyIndex<number>;
   /** IBAN → party ids */
   byIban: Map<string, number[]>;
   /** customer number key → party ids */
-  byCustomerFull: Map<string, number[]>;
-  byCustomerSig: Map<string, number[]>;
+  byCustomerFull: KeyIndex;
+  byCustomerSig: KeyIndex;
   /** name token, or pair of tokens (namePair), → party ids */
   byNameToken: Map<string, number[]>;
 }
@@ -113,21 +138,23 @@ function groupParties(docs: readonly MatchDocument[], tokensOf: (name: string) =
 }
 
 export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
-  const index: MatchIndex = {
-    docs: [],
-    amountOf: Float64Array.from(documents, (d) => d.openAmount),
-    parties: [],
-    byFull: new Map(),
-    bySig: new Map(),
-    byConcat: new Map(),
-    byReference: new Map(),
-    byAmount: new Map(),
-    byDiscounted: new Map(),
-    byIban: new Map(),
-    byCustomerFull: new Map(),
-    byCustomerSig: new Map(),
-    byNameToken: new Map(),
-  };
+  // Key lists are collected in maps, then packed into flat tables for the per-line probes.
+  const byFull = new Map<string, number[]>();
+  const bySig = new Map<string, number[]>();
+  const byConcat = new Map<string, number[]>();
+  const byCustomerFull = new Map<string, number[]>();
+  const byCustomerSig = new Map<string, number[]>();
+  const byOpenAmount = new Map<number, number[]>();
+  const byDiscounted = new Map<number, number[]>();
+  const n = documents.length;
+  const docs: DocInfo[] = [];
+  const parties: Party[] = [];
+  const byReference = new Map<string, number[]>();
+  const byIban = new Map<string, number[]>();
+  const byNameToken = new Map<string, number[]>();
+  const partyOf = new Int32Array(n);
+  const rawHashOf = new Int32Array(2 * n);
+  const concatShapeOf = new Int32Array(2 * n);
   // Contacts repeat across documents: tokenise each distinct name once.
   const tokenCache = new Map<string, string[]>();
   const tokensOf = (name: string): string[] => {
@@ -144,19 +171,12 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     const root = roots[i]!;
     let partyId = partyOfRoot.get(root);
     if (partyId === undefined) {
-      partyId = index.parties.length;
+      partyId = parties.length;
       partyOfRoot.set(root, partyId);
-      index.parties.push({
-        id: partyId,
-        name: doc.contactName ?? "",
-        names: [],
-        ibans: new Set(),
-        docs: [],
-        byAmount: { in: [], out: [], receipts: [] },
-        byIssue: { in: [], out: [] },
-      });
+      parties.push({ id: partyId, name: doc.contactName ?? "", names: [], ibans: new Set(), docs: [] });
     }
-    const party = index.parties[partyId]!;
+    partyOf[i] = partyId;
+    const party = parties[partyId]!;
     party.docs.push(i);
     if (doc.contactName) {
       const tokens = tokensOf(doc.contactName);
@@ -167,8 +187,8 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
       ) {
         party.names.push(tokens);
         for (const [i, t] of tokens.entries()) {
-          push(index.byNameToken, t, partyId);
-          for (const u of tokens.slice(i + 1)) push(index.byNameToken, namePair(t, u), partyId);
+          push(byNameToken, t, partyId);
+          for (const u of tokens.slice(i + 1)) push(byNameToken, namePair(t, u), partyId);
         }
       }
       if (!party.name) party.name = doc.contactName;
@@ -176,13 +196,13 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     const iban = compactIban(doc.contactIban);
     if (iban && !party.ibans.has(iban)) {
       party.ibans.add(iban);
-      push(index.byIban, iban, partyId);
+      push(byIban, iban, partyId);
     }
     if (doc.customerNumber) {
       party.customerNumber ??= doc.customerNumber;
       const keys = numberKeys(doc.customerNumber);
-      push(index.byCustomerFull, keys.full, partyId);
-      if (keys.digitCount >= 4) push(index.byCustomerSig, keys.sig, partyId);
+      push(byCustomerFull, keys.full, partyId);
+      if (keys.digitCount >= 4) push(byCustomerSig, keys.sig, partyId);
     }
 
     const keys: NumberKeys[] = [];
@@ -190,36 +210,100 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     for (const text of [doc.number, doc.paymentReference]) {
       if (!text) continue;
       const k = numberKeys(text);
+      if (k.raw !== "") rawHashOf[2 * i + keys.length] = hashKey(k.raw);
       keys.push(k);
-      push(index.byFull, k.full, i);
-      push(index.bySig, k.sig, i);
-      if (k.concat !== k.sig) push(index.byConcat, k.concat, i);
-      if (k.concat && k.digitCount >= 5 && !concats.includes(k.concat)) concats.push(k.concat);
+      push(byFull, k.full, i);
+      push(bySig, k.sig, i);
+      if (k.concat !== k.sig) push(byConcat, k.concat, i);
+      if (k.concat && k.digitCount >= 5 && !concats.includes(k.concat)) {
+        concatShapeOf[2 * i + concats.length] = typoShape(k.concat);
+        concats.push(k.concat);
+      }
     }
     if (doc.paymentReference) {
       const ref = compactReference(doc.paymentReference);
-      if (ref.length >= 5) push(index.byReference, ref, i);
+      if (ref.length >= 5) push(byReference, ref, i);
     }
-    push(index.byAmount, doc.openAmount, i);
+    push(byOpenAmount, doc.openAmount, i);
     const info: DocInfo = { doc, outgoing: doc.kind !== "sales_invoice", keys, concats, party: partyId };
     if (doc.cashDiscount) {
       info.discounted = doc.openAmount - Math.round((doc.openAmount * doc.cashDiscount.basisPoints) / 10_000);
-      push(index.byDiscounted, info.discounted, i);
+      push(byDiscounted, info.discounted, i);
     }
-    index.docs.push(info);
+    docs.push(info);
   });
-  const byAmount = (a: number, b: number) => documents[a]!.openAmount - documents[b]!.openAmount || a - b;
-  for (const party of index.parties) {
-    party.byAmount.receipts = party.docs.filter((d) => documents[d]!.kind === "receipt").sort(byAmount);
-    for (const side of ["in", "out"] as const) {
-      const docs = party.docs.filter((d) => index.docs[d]!.outgoing === (side === "out"));
-      party.byAmount[side] = docs.filter((d) => documents[d]!.kind !== "receipt").sort(byAmount);
-      party.byIssue[side] = [...docs].sort(
-        (a, b) => documents[a]!.issueDay - documents[b]!.issueDay || a - b,
-      );
-    }
+  const outgoing = (d: number) => docs[d]!.outgoing;
+  const amountList = (d: number) =>
+    documents[d]!.kind === "receipt" ? LIST_RECEIPTS : outgoing(d) ? LIST_OUT : LIST_IN;
+  return {
+    docs,
+    amountOf: Float64Array.from(documents, (d) => d.openAmount),
+    partyOf,
+    issueDayOf: Int32Array.from(documents, (d) => d.issueDay),
+    rawHashOf,
+    concatShapeOf,
+    parties,
+    byAmount: sortedLists(partyOf, 3, amountList, (d) => documents[d]!.openAmount),
+    byIssue: sortedLists(
+      partyOf,
+      2,
+      (d) => (outgoing(d) ? LIST_OUT : LIST_IN),
+      (d) => documents[d]!.issueDay,
+    ),
+    byFull: new KeyIndex(byFull, hashKey),
+    bySig: new KeyIndex(bySig, hashKey),
+    byConcat: new KeyIndex(byConcat, hashKey),
+    byReference,
+    byOpenAmount: new KeyIndex(byOpenAmount, hashAmount),
+    byDiscounted: new KeyIndex(byDiscounted, hashAmount),
+    byIban,
+    byCustomerFull: new KeyIndex(byCustomerFull, hashKey),
+    byCustomerSig: new KeyIndex(byCustomerSig, hashKey),
+    byNameToken,
+  };
+}
+
+/**
+ * Length, first and last digit of a digit string of ≥ 3 digits, packed (never 0). Two such strings one
+ * edit apart (withinOneEdit) differ in length by at most one and share the first or the last digit, so
+ * comparing shapes rules out most pairs without touching the strings.
+ */
+export function typoShape(digits: string): number {
+  return (
+    (digits.length << 8) | ((digits.charCodeAt(0) - 47) << 4) | (digits.charCodeAt(digits.length - 1) - 47)
+  );
+}
+
+/** Whether two typoShapes allow the strings to be one edit apart. */
+export function shapesMayBeOneEdit(a: number, b: number): boolean {
+  return Math.abs((a >> 8) - (b >> 8)) <= 1 && ((a & 0xf0) === (b & 0xf0) || (a & 0x0f) === (b & 0x0f));
+}
+
+/** Packs each contact's documents into `lists` lists (chosen by `listOf`), each sorted by `keyOf`. */
+function sortedLists(
+  partyOf: Int32Array,
+  lists: number,
+  listOf: (d: number) => number,
+  keyOf: (d: number) => number,
+): SortedLists {
+  const n = partyOf.length;
+  const slots = partyOf.reduce((max, p) => Math.max(max, p + 1), 0) * lists;
+  const start = new Int32Array(slots + 1);
+  const slotOf = new Int32Array(n);
+  for (let d = 0; d < n; d++) {
+    slotOf[d] = partyOf[d]! * lists + listOf(d);
+    start[slotOf[d]! + 1]!++;
   }
-  return index;
+  for (let k = 0; k < slots; k++) start[k + 1]! += start[k]!;
+  const docs = new Int32Array(n);
+  const keys = new Float64Array(n);
+  const fill = start.slice(0, slots);
+  for (let d = 0; d < n; d++) docs[fill[slotOf[d]!]!++] = d;
+  for (let k = 0; k < slots; k++) {
+    docs.subarray(start[k]!, start[k + 1]!).sort((a, b) => keyOf(a) - keyOf(b) || a - b);
+  }
+  for (let i = 0; i < n; i++) keys[i] = keyOf(docs[i]!);
+  return { lists, start, docs, keys };
 }
 
 /** Whether a payment reference looks like an ISO 11649 RF reference (then it is trusted as unique). */

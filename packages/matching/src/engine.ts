@@ -21,7 +21,19 @@ import {
   type SubsetItem,
   undiscountedCandidates,
 } from "./amounts.ts";
-import { buildIndex, type DocInfo, type MatchIndex, namePair } from "./candidates.ts";
+import {
+  buildIndex,
+  type DocInfo,
+  LIST_IN,
+  LIST_OUT,
+  LIST_RECEIPTS,
+  type MatchIndex,
+  namePair,
+  type SortedLists,
+  shapesMayBeOneEdit,
+  typoShape,
+} from "./candidates.ts";
+import { hashKey, type KeyIndex } from "./key-index.ts";
 import { compactIban, nameSimilarity, nameTokens, normalizeRemittance } from "./normalize.ts";
 import {
   digitRuns,
@@ -50,7 +62,8 @@ export interface SuggestOptions {
 }
 
 export type RefLevel = "rf" | "full" | "long" | "medium" | "weak" | "fuzzy" | "truncated";
-const REF_RANK: Record<RefLevel, number> = {
+/** Strength of a reference hit; levels are handled by rank inside (0: no reference). */
+const REF_RANK = {
   rf: 7,
   full: 6,
   long: 5,
@@ -58,18 +71,30 @@ const REF_RANK: Record<RefLevel, number> = {
   fuzzy: 3,
   truncated: 2,
   weak: 1,
-};
+} as const satisfies Record<RefLevel, number>;
+const LEVEL_OF_RANK: readonly (RefLevel | undefined)[] = [
+  undefined,
+  "weak",
+  "truncated",
+  "fuzzy",
+  "medium",
+  "long",
+  "full",
+  "rf",
+];
+const REF_FEATURE = LEVEL_OF_RANK.map((l) => (l ? `ref.${l}` : ""));
 
 /** One way to explain a transaction: the documents it pays and the signals for it. */
 export interface Option {
   docs: number[];
   features: string[];
   logit: number;
-  explain: () => string[];
   diff: number;
   diffReason?: DifferenceReason;
   /** Leaves the document partly open: other partial payments may still be allocated to it. */
   partial: boolean;
+  /** What its reasons are written from, once it is suggested (most options never are). */
+  why: SingleWhy | MultiWhy;
 }
 
 /** Key buckets larger than this say nothing ("2026" in many numbers); they are not expanded. */
@@ -88,6 +113,7 @@ export interface Context {
   weights: Weights;
   /** Per-run cache: payer name → similar contacts. */
   names: Map<string, NameMatches>;
+  scratch: Scratch;
 }
 
 /** Contacts whose name resembles a payer's: similarity per contact, and those under the same name. */
@@ -97,25 +123,29 @@ interface NameMatches {
   same: ReadonlySet<number>;
 }
 
-function windowLevel(w: Window, via: "full" | "digits"): RefLevel {
-  if (w.atCut || w.embedded) return "weak";
-  if (via === "full") return w.digitCount >= 3 ? "full" : "medium";
-  if (w.digitCount >= 6) return "long";
-  if (w.digitCount >= 4) return "medium";
-  return "weak";
+function windowRank(w: Window, via: "full" | "digits"): number {
+  if (w.atCut || w.embedded) return REF_RANK.weak;
+  if (via === "full") return w.digitCount >= 3 ? REF_RANK.full : REF_RANK.medium;
+  if (w.digitCount >= 6) return REF_RANK.long;
+  if (w.digitCount >= 4) return REF_RANK.medium;
+  return REF_RANK.weak;
 }
 
 /**
  * Feature names are interned once: building "amt.exact" afresh for every candidate and hashing it in the
  * weight table cost a third of the run time at 100k lines.
  */
-const featureCache = new Map<string, string>();
+const featureCache = new Map<string, Map<string | number, string>>();
 function feature(group: string, value: string | number): string {
-  const key = `${group}.${value}`;
-  let f = featureCache.get(key);
+  let byValue = featureCache.get(group);
+  if (byValue === undefined) {
+    byValue = new Map();
+    featureCache.set(group, byValue);
+  }
+  let f = byValue.get(value);
   if (f === undefined) {
-    f = key;
-    featureCache.set(key, f);
+    f = `${group}.${value}`;
+    byValue.set(value, f);
   }
   return f;
 }
@@ -163,18 +193,63 @@ function amountReason(rel: AmountRelation, currency: string, plural: boolean): s
 }
 
 interface TxSignals {
-  refHits: Map<number, RefLevel>;
-  customerParties: Set<number>;
-  ibanParties: Set<number>;
+  /** Documents with a reference hit, in the order they were found; their level is in the scratch space. */
+  refDocs: number[];
+  customerParties: number[];
+  ibanParties: number[];
   nameSim: ReadonlyMap<number, number>;
   sameName: ReadonlySet<number>;
   runs: string[];
-  consumed: Set<string>;
+  /** typoShape of each run. */
+  runShapes: number[];
   /** Glued digits of a number cut off at the end of a 140-character remittance. */
   cutPrefix?: string;
 }
 
+/**
+ * Per-run scratch space shared by all lines: a stamp per document and per contact says whether it was
+ * seen on the current line, instead of a fresh Set or Map per line (at 100k lines those, and the garbage
+ * they left, took a fifth of the run).
+ */
+interface Scratch {
+  line: number;
+  refStamp: Int32Array;
+  refRank: Int8Array;
+  candStamp: Int32Array;
+  consideredStamp: Int32Array;
+  partyStamp: Int32Array;
+  /** Reference hits of the current line before rival readings are settled (parallel arrays). */
+  hitDoc: number[];
+  hitRank: number[];
+  hitSpan: number[];
+  hitFit: number[];
+  hitConcat: (string | undefined)[];
+}
+
+function newScratch(index: MatchIndex): Scratch {
+  const docs = index.docs.length;
+  return {
+    line: 0,
+    refStamp: new Int32Array(docs),
+    refRank: new Int8Array(docs),
+    candStamp: new Int32Array(docs),
+    consideredStamp: new Int32Array(docs),
+    partyStamp: new Int32Array(index.parties.length),
+    hitDoc: [],
+    hitRank: [],
+    hitSpan: [],
+    hitFit: [],
+    hitConcat: [],
+  };
+}
+
+/** Rank of a document's reference hit on the current line (0: none). */
+function refRankOf(scratch: Scratch, doc: number): number {
+  return scratch.refStamp[doc] === scratch.line ? scratch.refRank[doc]! : 0;
+}
+
 const NO_NAME: NameMatches = { sim: new Map(), same: new Set() };
+const RF_SPAN = -1;
 
 /**
  * Contacts whose name resembles the payer's, with the similarity. Bank lines repeat payer names, so the
@@ -228,55 +303,76 @@ function namesFor(name: string, ctx: Context): NameMatches {
   return matches;
 }
 
+/** Adds `item` to `list` unless it is there already (lists of one to three contacts). */
+function addOnce(list: number[], item: number): void {
+  if (!list.includes(item)) list.push(item);
+}
+
+/**
+ * Signals of one line. Starts a new line in the scratch space: reference levels found here are valid
+ * until the next call.
+ */
 export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
-  const index = ctx.index;
+  const { index, scratch } = ctx;
+  const line = ++scratch.line;
   const raw = tx.remittanceInformation ?? "";
   const rem = normalizeRemittance(raw);
   const e2e = tx.endToEndId ? normalizeRemittance(tx.endToEndId) : "";
   const cut = raw.length >= REMITTANCE_LIMIT - 5;
-  const refHits = new Map<number, RefLevel>();
-  const consumed = new Set<string>();
-  const customerParties = new Set<number>();
+  const customerParties: number[] = [];
   // Rival readings of the same digits: "RE 2026-02154" is RE-2026-2154 of one series or 2026-02154 of
   // another. The reading that keeps the digits as written (leading zeros included), then the one that
   // also matches the letter prefix, wins; the others count as weak hits.
-  interface Hit {
-    doc: number;
-    level: RefLevel;
-    span: string;
-    fit: number;
-    concat?: string;
-  }
-  const hits: Hit[] = [];
-  const spanFit = new Map<string, number>();
-  const hit = (docs: number[] | undefined, level: RefLevel, w: Window, prefixed: boolean): boolean => {
-    if (!docs || docs.length > MAX_KEY_BUCKET) return false;
-    for (const d of docs) {
-      const raw = index.docs[d]!.keys.some((k) => k.raw === w.raw);
-      const fit = (raw ? 2 : 0) + (prefixed ? 1 : 0);
-      const h: Hit = { doc: d, level, span: w.span, fit };
-      if (w.concat) h.concat = w.concat;
-      hits.push(h);
-      if (fit > (spanFit.get(w.span) ?? -1)) spanFit.set(w.span, fit);
+  const { hitDoc, hitRank, hitSpan, hitFit, hitConcat } = scratch;
+  hitDoc.length = 0;
+  hitRank.length = 0;
+  hitSpan.length = 0;
+  hitFit.length = 0;
+  hitConcat.length = 0;
+  let hRaw = 0;
+  const hit = (keys: KeyIndex, slot: number, rank: number, w: Window, prefixed: boolean): void => {
+    if (slot < 0) return;
+    const count = keys.count(slot);
+    if (count > MAX_KEY_BUCKET) return;
+    const start = keys.start(slot);
+    for (let k = start; k < start + count; k++) {
+      const d = keys.values[k]!;
+      let asWritten = false;
+      // Digits as written: compared by hash, then by text for the (rare) equal hash.
+      if (index.rawHashOf[2 * d] === hRaw || index.rawHashOf[2 * d + 1] === hRaw) {
+        for (const key of index.docs[d]!.keys) if (key.raw === w.raw) asWritten = true;
+      }
+      hitDoc.push(d);
+      hitRank.push(rank);
+      hitSpan.push(w.span);
+      hitFit.push((asWritten ? 2 : 0) + (prefixed ? 1 : 0));
+      hitConcat.push(w.concat);
     }
-    return true;
+  };
+  const customers = (keys: KeyIndex, slot: number): void => {
+    if (slot < 0 || keys.count(slot) > 3) return;
+    const start = keys.start(slot);
+    for (let k = start; k < start + keys.count(slot); k++) addOnce(customerParties, keys.values[k]!);
   };
   let cutPrefix: string | undefined;
-  for (const [text, isCut] of [
-    [rem, cut],
-    [e2e, false],
-  ] as const) {
+  for (let pass = 0; pass < 2; pass++) {
+    const text = pass === 0 ? rem : e2e;
     if (text === "") continue;
-    for (const w of windowsOf(text, isCut)) {
+    for (const w of windowsOf(text, pass === 0 && cut)) {
       // One or two digits say too little to be worth a lookup, with a prefix or without.
       if (w.digitCount < 2) continue;
-      if (w.full) hit(index.byFull.get(w.full), windowLevel(w, "full"), w, true);
+      // Each key is hashed once and probed in every table it is looked up in.
+      hRaw = hashKey(w.raw);
+      const hFull = w.full ? hashKey(w.full) : 0;
+      if (w.full) hit(index.byFull, index.byFull.find(w.full, hFull), windowRank(w, "full"), w, true);
+      const hSig = w.sig !== undefined ? hashKey(w.sig) : 0;
       if (w.sig !== undefined && w.digitCount >= 3) {
-        const level = windowLevel(w, "digits");
-        hit(index.bySig.get(w.sig), level, w, false);
+        const rank = windowRank(w, "digits");
+        hit(index.bySig, index.bySig.find(w.sig, hSig), rank, w, false);
         if (w.concat !== undefined) {
-          hit(index.byConcat.get(w.concat), level, w, false);
-          if (w.concat !== w.sig) hit(index.bySig.get(w.concat), level, w, false);
+          const hConcat = w.concat === w.sig ? hSig : hashKey(w.concat);
+          hit(index.byConcat, index.byConcat.find(w.concat, hConcat), rank, w, false);
+          if (w.concat !== w.sig) hit(index.bySig, index.bySig.find(w.concat, hConcat), rank, w, false);
         }
         if (
           w.atCut &&
@@ -288,51 +384,80 @@ export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
         }
       }
       if (!w.atCut) {
-        const byFull = w.full ? index.byCustomerFull.get(w.full) : undefined;
-        const bySig =
-          w.sig !== undefined && w.digitCount >= 4 && !w.embedded
-            ? index.byCustomerSig.get(w.sig)
-            : undefined;
-        for (const list of [byFull, bySig]) {
-          if (list && list.length <= 3) for (const p of list) customerParties.add(p);
-        }
+        if (w.full) customers(index.byCustomerFull, index.byCustomerFull.find(w.full, hFull));
+        if (w.sig !== undefined && w.digitCount >= 4 && !w.embedded)
+          customers(index.byCustomerSig, index.byCustomerSig.find(w.sig, hSig));
       }
     }
     for (const rf of extractRfs(text)) {
-      for (const d of index.byReference.get(rf) ?? [])
-        hits.push({ doc: d, level: "rf", span: `rf:${rf}`, fit: 0 });
+      for (const d of index.byReference.get(rf) ?? []) {
+        hitDoc.push(d);
+        hitRank.push(REF_RANK.rf);
+        hitSpan.push(RF_SPAN);
+        hitFit.push(0);
+        hitConcat.push(undefined);
+      }
     }
   }
 
-  for (const h of hits) {
-    const level = h.fit < spanFit.get(h.span)! ? "weak" : h.level;
-    const prev = refHits.get(h.doc);
-    if (!prev || REF_RANK[level] > REF_RANK[prev]) refHits.set(h.doc, level);
-    if (h.concat && level !== "weak") consumed.add(h.concat);
+  // Best fit per span: by scanning the few hits of a line, or with a map when a line has many.
+  let bestFit: Map<number, number> | undefined;
+  if (hitDoc.length > 16) {
+    bestFit = new Map();
+    for (let h = 0; h < hitDoc.length; h++) {
+      const span = hitSpan[h]!;
+      if (hitFit[h]! > (bestFit.get(span) ?? -1)) bestFit.set(span, hitFit[h]!);
+    }
+  }
+  const refDocs: number[] = [];
+  const consumed: string[] = [];
+  for (let h = 0; h < hitDoc.length; h++) {
+    // A reading of the same digits that fits them better makes this one weak (an RF reference has no rival).
+    let rank = hitRank[h]!;
+    const span = hitSpan[h]!;
+    if (span !== RF_SPAN) {
+      let best = hitFit[h]!;
+      if (bestFit) best = bestFit.get(span)!;
+      else
+        for (let o = 0; o < hitDoc.length; o++)
+          if (hitSpan[o] === span && hitFit[o]! > best) best = hitFit[o]!;
+      if (hitFit[h]! < best) rank = REF_RANK.weak;
+    }
+    const d = hitDoc[h]!;
+    if (scratch.refStamp[d] !== line) {
+      scratch.refStamp[d] = line;
+      scratch.refRank[d] = rank;
+      refDocs.push(d);
+    } else if (rank > scratch.refRank[d]!) scratch.refRank[d] = rank;
+    const concat = hitConcat[h];
+    if (concat && rank !== REF_RANK.weak && !consumed.includes(concat)) consumed.push(concat);
   }
 
-  const ibanParties = new Set<number>();
+  const ibanParties: number[] = [];
   const iban = compactIban(tx.counterpartyIban);
-  if (iban) for (const p of index.byIban.get(iban) ?? []) ibanParties.add(p);
+  if (iban) for (const p of index.byIban.get(iban) ?? []) addOnce(ibanParties, p);
 
   const names = tx.counterpartyName ? namesFor(tx.counterpartyName, ctx) : NO_NAME;
+  // Typo candidates: digit runs long enough to carry a number that matched nothing exactly.
+  const runs = digitRuns(`${rem} ${e2e}`).filter((run) => run.length >= 5 && !consumed.includes(run));
   const signals: TxSignals = {
-    refHits,
+    refDocs,
     customerParties,
     ibanParties,
     nameSim: names.sim,
     sameName: names.same,
-    runs: digitRuns(`${rem} ${e2e}`),
-    consumed,
+    runs,
+    runShapes: runs.map(typoShape),
   };
   if (cutPrefix) signals.cutPrefix = cutPrefix;
-  // Typo candidates: digit runs long enough to carry a number that matched nothing exactly.
-  signals.runs = signals.runs.filter((run) => run.length >= 5 && !consumed.has(run));
   return signals;
 }
 
-function partyFeature(tx: Transaction, info: DocInfo, s: TxSignals, index: MatchIndex): string {
-  if (s.ibanParties.has(info.party)) return "iban";
+type PartyFeature = "iban" | "name" | "namepart" | "other" | "none";
+const PARTY_ORDER: readonly PartyFeature[] = ["iban", "name", "namepart", "other", "none"];
+
+function partyFeature(tx: Transaction, info: DocInfo, s: TxSignals, index: MatchIndex): PartyFeature {
+  if (s.ibanParties.includes(info.party)) return "iban";
   const sim = s.nameSim.get(info.party) ?? 0;
   if (sim >= 0.8) return "name";
   if (sim >= 0.5) return "namepart";
@@ -344,30 +469,47 @@ function partyFeature(tx: Transaction, info: DocInfo, s: TxSignals, index: Match
 function dateFeature(tx: Transaction, info: DocInfo): string {
   const delta = tx.day - info.doc.issueDay;
   if (info.doc.kind === "receipt") {
-    if (delta >= -1 && delta <= 4) return "close";
-    if (delta >= -3 && delta <= 14) return "near";
-    return "far";
+    if (delta >= -1 && delta <= 4) return "date.close";
+    if (delta >= -3 && delta <= 14) return "date.near";
+    return "date.far";
   }
-  if (delta < -7) return "early";
-  if (delta < 0) return "slightlyearly";
-  if (delta <= 120) return "normal";
-  if (delta <= 365) return "late";
-  return "verylate";
+  if (delta < -7) return "date.early";
+  if (delta < 0) return "date.slightlyearly";
+  if (delta <= 120) return "date.normal";
+  if (delta <= 365) return "date.late";
+  return "date.verylate";
 }
 
-function refFeature(info: DocInfo, s: TxSignals, docIdx: number): RefLevel | undefined {
-  const level = s.refHits.get(docIdx);
-  if (level) return level;
-  if (s.runs.length === 0 && s.cutPrefix === undefined) return undefined;
-  for (const c of info.concats) {
-    for (const run of s.runs) {
-      if (Math.abs(run.length - c.length) <= 1 && withinOneEdit(run, c)) {
-        return "fuzzy";
+/** Rank of the reference to document `docIdx` on the current line, typos and cut-off numbers included. */
+function refRankFor(s: TxSignals, docIdx: number, ctx: Context): number {
+  const rank = refRankOf(ctx.scratch, docIdx);
+  if (rank > 0) return rank;
+  if (s.runs.length === 0 && s.cutPrefix === undefined) return 0;
+  const shapes = ctx.index.concatShapeOf;
+  // Without a cut-off number, only a typo can count: rule it out by shapes before reading any string.
+  if (
+    s.cutPrefix === undefined &&
+    !mayBeTypo(shapes[2 * docIdx]!, s) &&
+    !mayBeTypo(shapes[2 * docIdx + 1]!, s)
+  )
+    return 0;
+  const concats = ctx.index.docs[docIdx]!.concats;
+  for (let k = 0; k < concats.length; k++) {
+    const c = concats[k]!;
+    if (mayBeTypo(shapes[2 * docIdx + k]!, s)) {
+      for (const run of s.runs) {
+        if (Math.abs(run.length - c.length) <= 1 && withinOneEdit(run, c)) return REF_RANK.fuzzy;
       }
     }
-    if (s.cutPrefix && c.startsWith(s.cutPrefix) && c !== s.cutPrefix) return "truncated";
+    if (s.cutPrefix && c.startsWith(s.cutPrefix) && c !== s.cutPrefix) return REF_RANK.truncated;
   }
-  return undefined;
+  return 0;
+}
+
+function mayBeTypo(shape: number, s: TxSignals): boolean {
+  if (shape === 0) return false;
+  for (const r of s.runShapes) if (shapesMayBeOneEdit(shape, r)) return true;
+  return false;
 }
 
 function refReason(level: RefLevel, info: DocInfo): string {
@@ -391,47 +533,83 @@ function refReason(level: RefLevel, info: DocInfo): string {
   }
 }
 
-function partyReason(party: string, who: string): string | undefined {
+function partyReason(party: PartyFeature, who: string): string | undefined {
   if (party === "iban") return `payer IBAN belongs to ${who}`;
   if (party === "name" || party === "namepart") return `payer name matches ${who}`;
   if (party === "other") return `paid by another party than ${who}`;
   return undefined;
 }
 
+/** What the reasons of a one-document option are written from (only for the options suggested). */
+interface SingleWhy {
+  kind: "single";
+  ref: RefLevel | undefined;
+  cust: boolean;
+  party: PartyFeature;
+  rel: AmountRelation;
+  reversed: boolean;
+}
+
+/** The same for a set of documents; `referenced` flags the documents whose number was read. */
+interface MultiWhy {
+  kind: "multi";
+  set: "all" | "some" | "none" | "subset";
+  filled: number;
+  /** The documents in the order they were found (reasons list numbers in that order). */
+  found: number[];
+  referenced: boolean[];
+  party: PartyFeature;
+  rel: AmountRelation;
+}
+
 function singleOption(
   tx: Transaction,
-  _paid: number,
   docIdx: number,
   s: TxSignals,
   ctx: Context,
-  ref: RefLevel | undefined,
+  refRank: number,
   rel: AmountRelation,
 ): Option {
   const info = ctx.index.docs[docIdx]!;
-  const doc = info.doc;
-  const cust = s.customerParties.has(info.party);
+  const cust = s.customerParties.includes(info.party);
   const party = partyFeature(tx, info, s, ctx.index);
-  const date = dateFeature(tx, info);
   const reversed = info.outgoing !== tx.amount < 0;
-  const features = ["bias.single", feature("amt", rel.kind), feature("party", party), feature("date", date)];
-  if (ref) features.push(feature("ref", ref));
+  const features = ["bias.single", feature("amt", rel.kind), feature("party", party), dateFeature(tx, info)];
+  if (refRank > 0) features.push(REF_FEATURE[refRank]!);
   if (cust) features.push("cust");
   if (reversed) features.push("reversed");
-  // Reasons are only written for the suggestions that are made (most options are never shown).
-  const explain = (): string[] => {
-    const reasons: string[] = [];
-    const contact = ctx.index.parties[info.party]!;
-    if (ref) reasons.push(refReason(ref, info));
-    if (cust) reasons.push(`customer number ${contact.customerNumber ?? ""} in remittance`);
-    reasons.push(amountReason(rel, tx.currency, false));
-    const pr = partyReason(party, contact.name || "the contact");
+  const option: Option = {
+    docs: [docIdx],
+    features,
+    logit: logitOf(features, ctx.weights),
+    diff: rel.diff,
+    partial: rel.kind === "partial",
+    why: { kind: "single", ref: LEVEL_OF_RANK[refRank], cust, party, rel, reversed },
+  };
+  const why = diffReasonOf(rel.kind);
+  if (why) option.diffReason = why;
+  return option;
+}
+
+/** Reasons in words for an option that became a suggestion. */
+function explain(o: Option, tx: Transaction, index: MatchIndex): string[] {
+  const reasons: string[] = [];
+  const why = o.why;
+  if (why.kind === "single") {
+    const info = index.docs[o.docs[0]!]!;
+    const doc = info.doc;
+    const contact = index.parties[info.party]!;
+    if (why.ref) reasons.push(refReason(why.ref, info));
+    if (why.cust) reasons.push(`customer number ${contact.customerNumber ?? ""} in remittance`);
+    reasons.push(amountReason(why.rel, tx.currency, false));
+    const pr = partyReason(why.party, contact.name || "the contact");
     if (pr) reasons.push(pr);
     const delta = tx.day - doc.issueDay;
     const what = doc.kind.replace("_", " ");
     if (doc.kind === "receipt") reasons.push(`card payment ${delta} day(s) after the receipt date`);
     else if (delta >= 0) reasons.push(`paid ${delta} day(s) after the ${what} date`);
     else reasons.push(`paid ${-delta} day(s) before the ${what} date`);
-    if (reversed) {
+    if (why.reversed) {
       reasons.push(
         info.outgoing
           ? "money flows in: refund or credit note from the supplier"
@@ -439,18 +617,22 @@ function singleOption(
       );
     }
     return reasons;
-  };
-  const option: Option = {
-    docs: [docIdx],
-    features,
-    logit: logitOf(features, ctx.weights),
-    explain,
-    diff: rel.diff,
-    partial: rel.kind === "partial",
-  };
-  const why = diffReasonOf(rel.kind);
-  if (why) option.diffReason = why;
-  return option;
+  }
+  const infos = why.found.map((d) => index.docs[d]!);
+  const numbers = (list: DocInfo[]) => list.map((i) => i.doc.number ?? i.doc.id).join(", ");
+  const referenced = infos.filter((_, k) => why.referenced[k]);
+  if (referenced.length > 0) reasons.push(`invoice numbers ${numbers(referenced)} in remittance`);
+  if (why.filled > 0) {
+    reasons.push(
+      `${numbers(infos.filter((_, k) => !why.referenced[k]))} of the same contact complete the amount`,
+    );
+  }
+  if (why.set === "none")
+    reasons.push(`${infos.length} open documents of the same contact add up to the amount`);
+  reasons.push(amountReason(why.rel, tx.currency, true));
+  const pr = partyReason(why.party, index.parties[infos[0]!.party]!.name || "the contact");
+  if (pr) reasons.push(pr);
+  return reasons;
 }
 
 /** Discounted amount of a document if paid on `day` within its Skonto terms, else its open amount. */
@@ -464,7 +646,7 @@ function multiOption(
   tx: Transaction,
   paid: number,
   docs: number[],
-  kind: "all" | "some" | "none" | "subset",
+  set: "all" | "some" | "none" | "subset",
   filled: number,
   s: TxSignals,
   ctx: Context,
@@ -493,68 +675,47 @@ function multiOption(
   if (rel.kind === "mismatch") return undefined;
   const features = [
     "bias.multi",
-    feature("mref", kind),
+    feature("mref", set),
     feature("msize", Math.min(docs.length, 5)),
     feature("amt", rel.kind),
   ];
   if (filled > 0) features.push(feature("mfill", Math.min(filled, 4)));
   // The party signal of the set is the strongest one among its documents.
-  const order = ["iban", "name", "namepart", "other", "none"];
-  const party =
-    infos
-      .map((i) => partyFeature(tx, i, s, ctx.index))
-      .sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? "none";
+  let party: PartyFeature = "none";
+  for (const i of infos) {
+    const p = partyFeature(tx, i, s, ctx.index);
+    if (PARTY_ORDER.indexOf(p) < PARTY_ORDER.indexOf(party)) party = p;
+  }
   features.push(feature("party", party));
-  if (infos.some((i) => s.customerParties.has(i.party))) features.push("cust");
-  const explain = (): string[] => {
-    const reasons: string[] = [];
-    const referenced = infos.filter((_, k) => s.refHits.has(docs[k]!));
-    const numbers = (list: DocInfo[]) => list.map((i) => i.doc.number ?? i.doc.id).join(", ");
-    if (referenced.length > 0) reasons.push(`invoice numbers ${numbers(referenced)} in remittance`);
-    if (filled > 0) {
-      reasons.push(
-        `${numbers(infos.filter((_, k) => !s.refHits.has(docs[k]!)))} of the same contact complete the amount`,
-      );
-    }
-    if (kind === "none")
-      reasons.push(`${docs.length} open documents of the same contact add up to the amount`);
-    reasons.push(amountReason(rel, tx.currency, true));
-    const pr = partyReason(party, ctx.index.parties[infos[0]!.party]!.name || "the contact");
-    if (pr) reasons.push(pr);
-    return reasons;
-  };
+  if (infos.some((i) => s.customerParties.includes(i.party))) features.push("cust");
   const option: Option = {
     docs: [...docs].sort((a, b) => a - b),
     features,
     logit: logitOf(features, ctx.weights),
-    explain,
     diff: rel.diff,
     partial: false,
+    why: {
+      kind: "multi",
+      set,
+      filled,
+      found: docs,
+      referenced: docs.map((d) => refRankOf(ctx.scratch, d) > 0),
+      party,
+      rel,
+    },
   };
   const why = diffReasonOf(rel.kind);
   if (why) option.diffReason = why;
   return option;
 }
 
-/** First position in `list` (sorted by open amount) whose amount is ≥ `amount`. */
-function lowerBound(list: readonly number[], amount: number, index: MatchIndex): number {
-  let lo = 0;
-  let hi = list.length;
+/** First position in list `l` of `sorted` whose key is ≥ `value` (an absolute position in `sorted.docs`). */
+function lowerBound(sorted: SortedLists, l: number, value: number): number {
+  let lo = sorted.start[l]!;
+  let hi = sorted.start[l + 1]!;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (index.amountOf[list[mid]!]! < amount) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First position in `list` (sorted by issue day) issued after `day`. */
-function upperBoundDay(list: readonly number[], day: number, index: MatchIndex): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (index.docs[list[mid]!]!.doc.issueDay <= day) lo = mid + 1;
+    if (sorted.keys[mid]! < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -562,26 +723,39 @@ function upperBoundDay(list: readonly number[], day: number, index: MatchIndex):
 
 /** All options for one transaction, best first. */
 export function optionsFor(tx: Transaction, ctx: Context): Option[] {
-  const { index } = ctx;
+  const { index, scratch } = ctx;
   const paid = Math.abs(tx.amount);
   const outgoing = tx.amount < 0;
   const s = collectSignals(tx, ctx);
+  const line = scratch.line;
 
-  const candidates = new Set<number>();
-  for (const d of s.refHits.keys()) candidates.add(d);
-  const parties = new Set<number>([...s.ibanParties, ...s.customerParties]);
+  const candidates: number[] = [];
+  const candidate = (d: number): void => {
+    if (scratch.candStamp[d] === line) return;
+    scratch.candStamp[d] = line;
+    candidates.push(d);
+  };
+  for (const d of s.refDocs) candidate(d);
+  const parties: number[] = [];
+  const party = (p: number): void => {
+    if (scratch.partyStamp[p] === line) return;
+    scratch.partyStamp[p] = line;
+    parties.push(p);
+  };
+  for (const p of s.ibanParties) party(p);
+  for (const p of s.customerParties) party(p);
   // A known IBAN names the payer; names then only add contacts under the same name. Without one, the
   // best name matches count, and half matches ("MUELLER BAU" for "Mueller Technik") only if nothing better.
-  let bestSim = 0;
-  for (const sim of s.nameSim.values()) bestSim = Math.max(bestSim, sim);
-  if (s.ibanParties.size > 0) for (const p of s.sameName) parties.add(p);
+  if (s.ibanParties.length > 0) for (const p of s.sameName) party(p);
   else {
+    let bestSim = 0;
+    for (const sim of s.nameSim.values()) bestSim = Math.max(bestSim, sim);
     const minSim = bestSim >= 0.8 ? 0.8 : 0.5;
-    for (const [p, sim] of s.nameSim) if (sim >= minSim) parties.add(p);
+    for (const [p, sim] of s.nameSim) if (sim >= minSim) party(p);
   }
   // A contact's documents whose open amount the payment could settle (exactly, less Skonto or a fee,
   // or a small overpayment): a range in the contact's amount-sorted list, found by binary search.
-  const side = outgoing ? "out" : "in";
+  const side = outgoing ? LIST_OUT : LIST_IN;
   // Without a reference only an exact amount, Skonto (up to 5 %) or a fee (≤ 35.00 and ≤ 10 %) can
   // tie a payment to a contact's document; overpayments and partial payments need the number. A narrow
   // range keeps this cheap for contacts with hundreds of documents (a supermarket's receipts).
@@ -590,19 +764,18 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     Math.min(paid + MAX_FEE_MINOR, Math.ceil((paid * 10_000) / 9_000)),
     Math.ceil((paid * 10_000) / 9_500),
   );
+  const { byAmount, byIssue } = index;
   for (const p of parties) {
-    const byAmount = index.parties[p]!.byAmount[side];
-    for (let k = lowerBound(byAmount, lowest, index); k < byAmount.length; k++) {
-      const d = byAmount[k]!;
-      if (index.amountOf[d]! > highest) break;
-      candidates.add(d);
+    const l = p * byAmount.lists + side;
+    const end = byAmount.start[l + 1]!;
+    for (let k = lowerBound(byAmount, l, lowest); k < end && byAmount.keys[k]! <= highest; k++) {
+      candidate(byAmount.docs[k]!);
     }
     if (outgoing) {
-      const receipts = index.parties[p]!.byAmount.receipts;
-      for (let k = lowerBound(receipts, paid, index); k < receipts.length; k++) {
-        const d = receipts[k]!;
-        if (index.amountOf[d]! !== paid) break;
-        candidates.add(d);
+      const r = p * byAmount.lists + LIST_RECEIPTS;
+      const rEnd = byAmount.start[r + 1]!;
+      for (let k = lowerBound(byAmount, r, paid); k < rEnd && byAmount.keys[k]! === paid; k++) {
+        candidate(byAmount.docs[k]!);
       }
     }
   }
@@ -612,71 +785,73 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     if (pool) return pool;
     pool = [];
     for (const p of parties) {
-      const byDay = index.parties[p]!.byIssue[side];
+      const l = p * byIssue.lists + side;
+      const first = byIssue.start[l]!;
       // Last document issued no later than 3 days after the payment, then walk back in time.
-      let k = upperBoundDay(byDay, tx.day + 3, index) - 1;
-      for (let taken = 0; k >= 0 && taken < MAX_PARTY_DOCS; k--, taken++) {
-        const d = byDay[k]!;
+      let k = lowerBound(byIssue, l, tx.day + 4) - 1;
+      for (let taken = 0; k >= first && taken < MAX_PARTY_DOCS; k--, taken++) {
+        const d = byIssue.docs[k]!;
         if (index.docs[d]!.doc.currency === tx.currency) pool.push(d);
       }
     }
     return pool;
   };
-  // Amount lookups only add documents that carry some other evidence (checked below): an amount alone
-  // says nothing when hundreds of documents share it.
-  // Only a typo'd or cut-off number can make such a document count, so look only when there is one.
-  const amountDocs: number[] = [];
-  if (s.runs.length > 0 || s.cutPrefix !== undefined) {
-    for (const list of [
-      index.byAmount.get(paid),
-      index.byDiscounted.get(paid),
-      ...undiscountedCandidates(paid).map((o) => index.byAmount.get(o)),
-    ]) {
-      if (list && list.length <= MAX_AMOUNT_BUCKET) amountDocs.push(...list);
-    }
-  }
 
   const options: Option[] = [];
-  const considered = new Set<number>();
+  let exactSingle = false;
   const consider = (d: number, requireEvidence: boolean): void => {
-    if (considered.has(d)) return;
-    considered.add(d);
+    if (scratch.consideredStamp[d] === line) return;
+    scratch.consideredStamp[d] = line;
+    const ref = refRankFor(s, d, ctx);
+    if (requireEvidence && ref === 0) return;
     const info = index.docs[d]!;
     if (info.doc.currency !== tx.currency) return;
-    const ref = refFeature(info, s, d);
     const reversed = info.outgoing !== outgoing;
-    if (reversed && (!ref || REF_RANK[ref] < REF_RANK.medium)) return;
-    if (requireEvidence && !ref) return;
+    if (reversed && ref < REF_RANK.medium) return;
     const rel = relate(paid, info.doc.openAmount, info.doc.cashDiscount, tx.day);
     // Without a reference, a contact's document the amount does not fit is no candidate (a partial
     // payment without any reference is not something to suggest); skipping it keeps big contacts cheap.
-    if (!ref && (rel.kind === "partial" || rel.kind === "mismatch" || rel.kind === "overpayment")) return;
+    if (ref === 0 && (rel.kind === "partial" || rel.kind === "mismatch" || rel.kind === "overpayment"))
+      return;
     // Card payments are charged exactly; a receipt of another amount is not the one.
-    if (!ref && info.doc.kind === "receipt" && rel.kind !== "exact") return;
-    options.push(singleOption(tx, paid, d, s, ctx, ref, rel));
+    if (ref === 0 && info.doc.kind === "receipt" && rel.kind !== "exact") return;
+    if (rel.kind === "exact") exactSingle = true;
+    options.push(singleOption(tx, d, s, ctx, ref, rel));
   };
   for (const d of candidates) consider(d, false);
-  // Documents found by amount alone need a typo'd or cut-off number to count.
-  for (const d of amountDocs) consider(d, true);
+  // Documents found by amount alone need a typo'd or cut-off number to count: an amount alone says
+  // nothing when hundreds of documents share it, so look only when there is such a number.
+  if (s.runs.length > 0 || s.cutPrefix !== undefined) {
+    const withAmount = (keys: KeyIndex<number>, amount: number): void => {
+      const slot = keys.find(amount);
+      if (slot < 0 || keys.count(slot) > MAX_AMOUNT_BUCKET) return;
+      const start = keys.start(slot);
+      for (let k = start; k < start + keys.count(slot); k++) consider(keys.values[k]!, true);
+    };
+    withAmount(index.byOpenAmount, paid);
+    withAmount(index.byDiscounted, paid);
+    for (const open of undiscountedCandidates(paid)) withAmount(index.byOpenAmount, open);
+  }
 
   // One payment for several documents.
-  const strong = (d: number) => {
-    const level = s.refHits.get(d);
-    return level !== undefined && REF_RANK[level] >= REF_RANK.medium;
-  };
-  let referenced = [...s.refHits.keys()].filter((d) => {
+  let referenced = s.refDocs.filter((d) => {
     const info = index.docs[d]!;
-    return strong(d) && info.outgoing === outgoing && info.doc.currency === tx.currency;
+    return (
+      refRankOf(scratch, d) >= REF_RANK.medium &&
+      info.outgoing === outgoing &&
+      info.doc.currency === tx.currency
+    );
   });
   // Numbers of the payer's own documents explain the payment; stray hits in other contacts' series don't.
-  const payers = referenced.filter((d) => parties.has(index.docs[d]!.party));
+  const payers = referenced.filter((d) => scratch.partyStamp[index.docs[d]!.party] === line);
   if (payers.length > 0 && payers.length < referenced.length) referenced = payers;
   const seen = new Set<string>();
-  const addMulti = (docs: number[], kind: "all" | "some" | "none" | "subset", filled: number) => {
+  const addMulti = (docs: number[], set: "all" | "some" | "none" | "subset", filled: number) => {
+    if (docs.length < 2) return;
     const key = [...docs].sort((a, b) => a - b).join(",");
-    if (docs.length < 2 || seen.has(key)) return;
+    if (seen.has(key)) return;
     seen.add(key);
-    const o = multiOption(tx, paid, docs, kind, filled, s, ctx);
+    const o = multiOption(tx, paid, docs, set, filled, s, ctx);
     if (o) options.push(o);
   };
   if (referenced.length >= 2) addMulti(referenced, "all", 0);
@@ -685,28 +860,20 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     for (const d of referenced) sumRef += index.docs[d]!.doc.openAmount;
     if (sumRef < paid) {
       // Fill from the same contact's other open documents, nearest in date to the referenced ones first.
-      const lastIssue = Math.max(...referenced.map((d) => index.docs[d]!.doc.issueDay));
-      const refSet = new Set(referenced);
+      let lastIssue = Number.NEGATIVE_INFINITY;
+      for (const d of referenced) lastIssue = Math.max(lastIssue, index.docs[d]!.doc.issueDay);
       const pool = partyPool()
-        .filter((d) => !refSet.has(d))
-        .map((d) => ({ d, t: refFeature(index.docs[d]!, s, d) === "truncated" ? 0 : 1 }))
-        .sort((x, y) => {
-          const a = x.d;
-          const b = y.d;
-          const ia = index.docs[a]!;
-          const ib = index.docs[b]!;
-          const ta = x.t;
-          const tb = y.t;
-          return (
-            ta - tb || Math.abs(ia.doc.issueDay - lastIssue) - Math.abs(ib.doc.issueDay - lastIssue) || a - b
-          );
-        })
+        .filter((d) => !referenced.includes(d))
+        .map((d) => ({
+          d,
+          t: refRankFor(s, d, ctx) === REF_RANK.truncated ? 0 : 1,
+          gap: Math.abs(index.docs[d]!.doc.issueDay - lastIssue),
+        }))
+        .sort((x, y) => x.t - y.t || x.gap - y.gap || x.d - y.d)
         .slice(0, MAX_SUBSET_POOL)
         .map((x) => x.d);
-      const items: SubsetItem[] = [...referenced, ...pool].map((d) => ({
-        amount: index.docs[d]!.doc.openAmount,
-      }));
       const all = [...referenced, ...pool];
+      const items: SubsetItem[] = all.map((d) => ({ amount: index.docs[d]!.doc.openAmount }));
       const required = referenced.map((_, k) => k);
       for (const sol of findSubsets(paid, items, required, 4)) {
         addMulti(
@@ -733,7 +900,7 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
         );
       }
     }
-  } else if (parties.size > 0 && !options.some((o) => o.features.includes("amt.exact"))) {
+  } else if (parties.length > 0 && !exactSingle) {
     const pool = partyPool()
       .slice()
       .sort((a, b) => index.docs[b]!.doc.issueDay - index.docs[a]!.doc.issueDay || a - b)
@@ -751,58 +918,83 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
       }
     }
   }
-  // Best first; equal logits keep discovery order, which follows the input. Options this weak change no
-  // score by more than e^MIN_LOGIT each, and keeping them would make every document of a big contact
-  // (a supermarket's receipts) a competitor of every line of that contact.
-  return options
-    .map((o, i) => ({ o, i }))
-    .filter((x) => x.o.logit >= MIN_LOGIT)
-    .sort((a, b) => b.o.logit - a.o.logit || a.i - b.i)
-    .slice(0, MAX_OPTIONS)
-    .map((x) => x.o);
+  // Best first; equal logits keep discovery order, which follows the input (the sort is stable).
+  // Options this weak change no score by more than e^MIN_LOGIT each, and keeping them would make every
+  // document of a big contact (a supermarket's receipts) a competitor of every line of that contact.
+  const kept = options.filter((o) => o.logit >= MIN_LOGIT).sort((a, b) => b.logit - a.logit);
+  if (kept.length > MAX_OPTIONS) kept.length = MAX_OPTIONS;
+  return kept;
 }
 
-interface Pending {
-  tx: number;
-  options: Option[];
-  score: number;
-  version: number;
-}
+/**
+ * Max-heap of (score, transaction, version) in parallel arrays; ties pop the earlier transaction first,
+ * so allocation order is deterministic. A stale entry (older version) is skipped when popped.
+ */
+class AllocationHeap {
+  private readonly score: number[] = [];
+  private readonly tx: number[] = [];
+  private readonly version: number[] = [];
 
-/** Max-heap on score; ties pop the earlier transaction first, so allocation order is deterministic. */
-function heapPush(heap: Pending[], item: Pending): void {
-  heap.push(item);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(heap[i]!, heap[parent]!)) break;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-    i = parent;
+  get size(): number {
+    return this.tx.length;
   }
-}
 
-function heapPop(heap: Pending[]): Pending | undefined {
-  const top = heap[0];
-  const last = heap.pop();
-  if (heap.length > 0 && last) {
-    heap[0] = last;
+  private before(i: number, j: number): boolean {
+    const a = this.score[i]!;
+    const b = this.score[j]!;
+    return a > b || (a === b && this.tx[i]! < this.tx[j]!);
+  }
+
+  private swap(i: number, j: number): void {
+    const s = this.score[i]!;
+    this.score[i] = this.score[j]!;
+    this.score[j] = s;
+    const t = this.tx[i]!;
+    this.tx[i] = this.tx[j]!;
+    this.tx[j] = t;
+    const v = this.version[i]!;
+    this.version[i] = this.version[j]!;
+    this.version[j] = v;
+  }
+
+  push(score: number, tx: number, version: number): void {
+    this.score.push(score);
+    this.tx.push(tx);
+    this.version.push(version);
+    let i = this.tx.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  /** Removes the top entry; its fields are left in `top`. */
+  pop(top: { score: number; tx: number; version: number }): boolean {
+    const n = this.tx.length;
+    if (n === 0) return false;
+    top.score = this.score[0]!;
+    top.tx = this.tx[0]!;
+    top.version = this.version[0]!;
+    this.swap(0, n - 1);
+    this.score.pop();
+    this.tx.pop();
+    this.version.pop();
+    const size = n - 1;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+      if (l < size && this.before(l, m)) m = l;
+      if (r < size && this.before(r, m)) m = r;
       if (m === i) break;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      this.swap(i, m);
       i = m;
     }
+    return true;
   }
-  return top;
-}
-
-function before(a: Pending, b: Pending): boolean {
-  return a.score > b.score || (a.score === b.score && a.tx < b.tx);
 }
 
 function scoreOf(options: readonly Option[]): number {
@@ -818,86 +1010,121 @@ export interface EngineResult {
   suggestions: Suggestion[];
 }
 
+/** A fresh context for one run over `documents`. */
+export function createContext(documents: Dataset["documents"], weights: Weights = WEIGHTS): Context {
+  const index = buildIndex(documents);
+  return { index, weights, names: new Map(), scratch: newScratch(index) };
+}
+
 /** Suggestions for a parsed dataset. */
 export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): EngineResult {
-  const ctx: Context = {
-    index: buildIndex(dataset.documents),
-    weights: opts.weights ?? WEIGHTS,
-    names: new Map(),
-  };
+  const ctx = createContext(dataset.documents, opts.weights);
   const threshold = opts.threshold ?? SUGGEST_THRESHOLD;
   const { index } = ctx;
   const txs = dataset.transactions;
+  const nDocs = index.docs.length;
 
-  const pending: Pending[] = [];
-  const byDoc = new Map<number, number[]>();
-  const heap: Pending[] = [];
-  txs.forEach((tx, t) => {
-    const options = optionsFor(tx, ctx);
-    const p: Pending = { tx: t, options, score: scoreOf(options), version: 0 };
-    pending.push(p);
+  const optionsOf: Option[][] = [];
+  const scores = new Float64Array(txs.length);
+  const versions = new Int32Array(txs.length);
+  const heap = new AllocationHeap();
+  for (let t = 0; t < txs.length; t++) {
+    const options = optionsFor(txs[t]!, ctx);
+    optionsOf.push(options);
+    scores[t] = scoreOf(options);
+    if (options.length > 0) heap.push(scores[t]!, t, 0);
+  }
+  // Transactions that have each document among their options, as one flat list per document (CSR).
+  const lastTx = new Int32Array(nDocs).fill(-1);
+  const start = new Int32Array(nDocs + 1);
+  optionsOf.forEach((options, t) => {
     for (const o of options) {
       for (const d of o.docs) {
-        const list = byDoc.get(d);
-        if (!list) byDoc.set(d, [t]);
-        else if (list[list.length - 1] !== t) list.push(t);
+        if (lastTx[d] === t) continue;
+        lastTx[d] = t;
+        start[d + 1]!++;
       }
     }
-    if (options.length > 0) heapPush(heap, { ...p });
+  });
+  for (let d = 0; d < nDocs; d++) start[d + 1]! += start[d]!;
+  const byDoc = new Int32Array(start[nDocs]!);
+  const fillAt = start.slice(0, nDocs);
+  lastTx.fill(-1);
+  optionsOf.forEach((options, t) => {
+    for (const o of options) {
+      for (const d of o.docs) {
+        if (lastTx[d] === t) continue;
+        lastTx[d] = t;
+        byDoc[fillAt[d]!++] = t;
+      }
+    }
   });
 
-  // Remaining open amount per document; untouched documents are absent.
-  const remaining = new Map<number, number>();
-  const chosen = new Map<number, { option: Option; score: number; amounts: number[]; diff: number }>();
+  // Remaining open amount per document; NaN while untouched.
+  const remaining = new Float64Array(nDocs).fill(Number.NaN);
+  const openOf = (d: number): number => {
+    const r = remaining[d]!;
+    return Number.isNaN(r) ? index.docs[d]!.doc.openAmount : r;
+  };
+  interface Chosen {
+    option: Option;
+    score: number;
+    amounts: number[];
+    diff: number;
+  }
+  const chosen: (Chosen | undefined)[] = new Array(txs.length);
   // A partial payment may go to a document while enough of it is open; anything else needs untouched ones.
   const fitsAny = (o: Option, paid: number): boolean => {
-    if (o.partial) {
-      const d = o.docs[0]!;
-      return (remaining.get(d) ?? index.docs[d]!.doc.openAmount) >= paid;
-    }
-    return o.docs.every((d) => !remaining.has(d));
+    if (o.partial) return openOf(o.docs[0]!) >= paid;
+    for (const d of o.docs) if (!Number.isNaN(remaining[d]!)) return false;
+    return true;
   };
 
-  for (let item = heapPop(heap); item; item = heapPop(heap)) {
-    const current = pending[item.tx]!;
-    if (item.version !== current.version || chosen.has(item.tx)) continue;
+  const item = { score: 0, tx: 0, version: 0 };
+  while (heap.pop(item)) {
+    const t = item.tx;
+    if (item.version !== versions[t] || chosen[t]) continue;
     if (item.score < threshold) break;
-    const tx = txs[item.tx]!;
+    const tx = txs[t]!;
     const paid = Math.abs(tx.amount);
-    const best = current.options[0]!;
+    const best = optionsOf[t]![0]!;
     if (!fitsAny(best, paid)) {
-      current.options = current.options.filter((o) => fitsAny(o, paid));
-      current.score = scoreOf(current.options);
-      current.version++;
-      if (current.options.length > 0) heapPush(heap, { ...current });
+      const kept = optionsOf[t]!.filter((o) => fitsAny(o, paid));
+      optionsOf[t] = kept;
+      scores[t] = scoreOf(kept);
+      versions[t]!++;
+      if (kept.length > 0) heap.push(scores[t]!, t, versions[t]!);
       continue;
     }
-    const amounts = best.docs.map((d) => remaining.get(d) ?? index.docs[d]!.doc.openAmount);
+    const amounts = best.docs.map(openOf);
     let allocated = 0;
     for (const a of amounts) allocated += a;
-    chosen.set(item.tx, { option: best, score: item.score, amounts, diff: paid - allocated });
+    chosen[t] = { option: best, score: item.score, amounts, diff: paid - allocated };
     const touched = new Set<number>();
     for (const [k, d] of best.docs.entries()) {
-      remaining.set(d, best.partial ? amounts[k]! - paid : 0);
-      for (const other of byDoc.get(d) ?? []) if (other !== item.tx && !chosen.has(other)) touched.add(other);
+      remaining[d] = best.partial ? amounts[k]! - paid : 0;
+      for (let i = start[d]!; i < start[d + 1]!; i++) {
+        const other = byDoc[i]!;
+        if (other !== t && !chosen[other]) touched.add(other);
+      }
     }
     // Competitors for the documents just taken drop out of other transactions' options.
-    for (const t of [...touched].sort((a, b) => a - b)) {
-      const p = pending[t]!;
-      const otherPaid = Math.abs(txs[t]!.amount);
-      const kept = p.options.filter((o) => fitsAny(o, otherPaid));
-      if (kept.length === p.options.length) continue;
-      p.options = kept;
-      p.score = scoreOf(kept);
-      p.version++;
+    for (const other of [...touched].sort((a, b) => a - b)) {
+      const options = optionsOf[other]!;
+      const otherPaid = Math.abs(txs[other]!.amount);
+      const kept = options.filter((o) => fitsAny(o, otherPaid));
+      if (kept.length === options.length) continue;
+      optionsOf[other] = kept;
+      scores[other] = scoreOf(kept);
+      versions[other]!++;
       // Below the threshold it is never taken; it can only rise again through another removal.
-      if (kept.length > 0 && p.score >= threshold) heapPush(heap, { ...p });
+      if (kept.length > 0 && scores[other]! >= threshold) heap.push(scores[other]!, other, versions[other]!);
     }
   }
 
   const suggestions: Suggestion[] = [];
   txs.forEach((tx, t) => {
-    const c = chosen.get(t);
+    const c = chosen[t];
     if (!c) return;
     const o = c.option;
     // Allocations settle the documents' open amounts; the signed difference explains the rest, so
@@ -917,7 +1144,7 @@ export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): Engi
         amount: formatAmount(c.amounts[k]!, tx.currency),
       })),
       ...(difference ? { difference } : {}),
-      reasons: o.explain(),
+      reasons: explain(o, tx, index),
     });
   });
   return { suggestions };

@@ -5,10 +5,14 @@
 
 const UMLAUTS: Readonly<Record<string, string>> = { Ä: "AE", Ö: "OE", Ü: "UE", ẞ: "SS", ß: "SS" };
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** Upper case, umlauts spelled out (Müller → MUELLER), other diacritics dropped (Café → CAFE). */
 export function fold(text: string): string {
-  return text
-    .toUpperCase()
+  const upper = text.toUpperCase();
+  // Most bank lines and numbers are plain ASCII: nothing to spell out or strip (ß is SS after toUpperCase).
+  if (!NON_ASCII.test(upper)) return upper;
+  return upper
     .replace(/[ÄÖÜẞß]/g, (c) => UMLAUTS[c] ?? c)
     .normalize("NFD")
     .replace(/[\u0300-\u036f]/g, "");
@@ -100,7 +104,14 @@ export function nameSimilarity(a: readonly string[], b: readonly string[]): numb
   let shared = 0;
   for (const x of a) {
     for (const y of b) {
-      if (x === y || (x.length >= 4 && y.startsWith(x)) || (y.length >= 4 && x.startsWith(y))) {
+      if (x === y) {
+        shared++;
+        break;
+      }
+      // A prefix needs the same first letter; checking it first spares most startsWith calls (this runs
+      // for up to 32 contacts per distinct payer name).
+      if (x.charCodeAt(0) !== y.charCodeAt(0)) continue;
+      if ((x.length >= 4 && y.startsWith(x)) || (y.length >= 4 && x.startsWith(y))) {
         shared++;
         break;
       }

@@ -19,20 +19,36 @@ export interface Atom {
   end: number;
 }
 
-const ATOM = /[A-Z]+|[0-9]+/g;
-
+/** Maximal runs of A–Z or of 0–9 (a character scan: this runs for every bank line and document). */
 export function atomsOf(folded: string): Atom[] {
   const out: Atom[] = [];
-  for (const m of folded.matchAll(ATOM)) {
-    const text = m[0];
-    out.push({ text, digits: text.charCodeAt(0) <= 57, start: m.index, end: m.index + text.length });
+  const n = folded.length;
+  let i = 0;
+  while (i < n) {
+    const kind = charKind(folded.charCodeAt(i));
+    if (kind === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && charKind(folded.charCodeAt(i)) === kind) i++;
+    out.push({ text: folded.slice(start, i), digits: kind === 1, start, end: i });
   }
   return out;
 }
 
+/** 1 for a digit, 2 for an upper-case ASCII letter, 0 for anything else. */
+function charKind(c: number): number {
+  if (c >= 48 && c <= 57) return 1;
+  if (c >= 65 && c <= 90) return 2;
+  return 0;
+}
+
 function stripZeros(digits: string): string {
-  const s = digits.replace(/^0+/, "");
-  return s === "" ? "0" : s;
+  let i = 0;
+  while (i < digits.length - 1 && digits.charCodeAt(i) === 48) i++;
+  if (i === 0) return digits === "" ? "0" : digits;
+  return digits.slice(i);
 }
 
 export interface NumberKeys {
@@ -49,21 +65,26 @@ export interface NumberKeys {
 /** Lookup keys of a document number or payment reference. */
 export function numberKeys(number: string): NumberKeys {
   const atoms = atomsOf(fold(number));
-  const digitAtoms = atoms.filter((a) => a.digits);
-  const letters = atoms
-    .filter((a) => !a.digits)
-    .map((a) => a.text)
-    .join("");
-  if (digitAtoms.length === 0) {
+  let letters = "";
+  let full = "";
+  let sig = "";
+  let raw = "";
+  for (const [k, a] of atoms.entries()) {
+    const part = a.digits ? stripZeros(a.text) : a.text;
+    full = k === 0 ? part : `${full}|${part}`;
+    if (a.digits) {
+      sig = raw === "" ? part : `${sig}|${part}`;
+      raw += a.text;
+    } else letters += a.text;
+  }
+  if (raw === "") {
     const keys: NumberKeys = { digitCount: 0, letters, raw: "" };
-    if (atoms.length > 0) keys.full = atoms.map((a) => a.text).join("|");
+    if (atoms.length > 0) keys.full = full;
     return keys;
   }
-  const sig = digitAtoms.map((a) => stripZeros(a.text)).join("|");
-  const concat = stripZeros(digitAtoms.map((a) => a.text).join(""));
-  const raw = digitAtoms.map((a) => a.text).join("");
+  const concat = stripZeros(raw);
   const keys: NumberKeys = { sig, concat, digitCount: concat.length, letters, raw };
-  if (letters !== "") keys.full = atoms.map((a) => (a.digits ? stripZeros(a.text) : a.text)).join("|");
+  if (letters !== "") keys.full = full;
   return keys;
 }
 
@@ -98,56 +119,62 @@ export interface Window {
   atCut: boolean;
   /** A letter atom leads the window (the number's own prefix, "RE" in RE-2026-0042). */
   prefixed: boolean;
-  /** Which digits of the text the window covers (first and last digit atom), to compare rival readings. */
-  span: string;
+  /** Which digits of the text the window covers (first digit atom and last atom), to compare rival readings. */
+  span: number;
   /** The window's digits as written. */
   raw: string;
 }
 
+/** Spans are (first digit atom, last atom) packed in one number; a remittance has far fewer atoms. */
+const SPAN_STRIDE = 4096;
+
 /** SEPA remittance is limited to 140 characters; a line this long may have lost its tail. */
 export const REMITTANCE_LIMIT = 140;
 
-/** Every lookup window of the (normalised) remittance text. */
+/**
+ * Every lookup window of the (normalised) remittance text. Keys are built incrementally as a window
+ * grows by one atom (this runs for every bank line: ~8 windows each).
+ */
 export function windowsOf(text: string, cut: boolean): Window[] {
   const atoms = atomsOf(text);
   const out: Window[] = [];
   const end = text.trimEnd().length;
+  // Atom texts without leading zeros, once per atom rather than once per window.
+  const stripped = atoms.map((a) => (a.digits ? stripZeros(a.text) : a.text));
   for (let i = 0; i < atoms.length; i++) {
     const first = atoms[i]!;
     // Number prefixes are short (RE, AR, INV, BILL); "RECHNUNG 2026-0042" is found by its digits.
     if (!first.digits && first.text.length > 5) continue;
     const prev = i > 0 ? atoms[i - 1] : undefined;
-    let digitTexts: string[] = [];
+    const leadEmbedded = (first.digits && prev?.digits && tight(text, prev, first)) === true;
+    let raw = "";
+    let full = "";
     let firstDigit = -1;
-    const fullParts: string[] = [];
     let allDigits = true;
-    let hasDigit = false;
     for (let j = i; j < atoms.length && j < i + 5; j++) {
       const atom = atoms[j]!;
       if (j > i && !joined(text, atoms[j - 1]!, atom)) break;
-      fullParts.push(atom.digits ? stripZeros(atom.text) : atom.text);
+      full = j === i ? stripped[j]! : `${full}|${stripped[j]!}`;
       if (atom.digits) {
-        digitTexts = [...digitTexts, atom.text];
-        hasDigit = true;
+        raw += atom.text;
         if (firstDigit < 0) firstDigit = j;
       } else allDigits = false;
-      if (!hasDigit) continue;
+      if (firstDigit < 0) continue;
       const next = atoms[j + 1];
-      const embedded =
-        (first.digits && prev?.digits && tight(text, prev, first)) ||
-        (atom.digits && next?.digits && tight(text, atom, next));
-      const concat = stripZeros(digitTexts.join(""));
+      const embedded = leadEmbedded || (atom.digits && next?.digits && tight(text, atom, next)) === true;
+      const concat = stripZeros(raw);
       const w: Window = {
         digitCount: concat.length,
-        embedded: embedded === true,
+        embedded,
         atCut: cut && atom.end >= end,
         prefixed: !first.digits,
-        span: `${firstDigit}:${j}`,
-        raw: digitTexts.join(""),
+        span: firstDigit * SPAN_STRIDE + j,
+        raw,
       };
-      if (!first.digits) w.full = fullParts.join("|");
-      if (allDigits) {
-        w.sig = digitTexts.map(stripZeros).join("|");
+      // A window of digit atoms only: its full key is its digit key.
+      if (!first.digits) w.full = full;
+      else if (allDigits) {
+        w.sig = full;
         w.concat = concat;
       }
       out.push(w);
@@ -179,12 +206,21 @@ export function withinOneEdit(a: string, b: string): boolean {
   const lb = b.length;
   if (Math.abs(la - lb) > 1) return false;
   let i = 0;
-  while (i < la && i < lb && a[i] === b[i]) i++;
+  while (i < la && i < lb && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  // Compares the tails a[i + da …] and b[i + db …] without building substrings.
+  const sameTail = (da: number, db: number): boolean => {
+    if (la - da !== lb - db) return false;
+    for (let k = i; k + da < la; k++) if (a.charCodeAt(k + da) !== b.charCodeAt(k + db)) return false;
+    return true;
+  };
   if (la === lb) {
-    if (a.slice(i + 1) === b.slice(i + 1)) return true; // substitution
-    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // transposition
+    if (sameTail(1, 1)) return true; // substitution
+    // transposition
+    return (
+      a.charCodeAt(i) === b.charCodeAt(i + 1) && a.charCodeAt(i + 1) === b.charCodeAt(i) && sameTail(2, 2)
+    );
   }
-  return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  return la > lb ? sameTail(1, 0) : sameTail(0, 1);
 }
 
 /** ISO 11649 creditor reference check: "RF" + 2 check digits + up to 21 alphanumerics, mod 97 = 1. */

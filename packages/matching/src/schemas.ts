@@ -7,23 +7,41 @@
 import { isCurrency, MoneyError, parseAmount } from "@kontor/money";
 import { z } from "zod";
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Days since 1970-01-01 for a valid `YYYY-MM-DD`, or null when the text is not a real calendar date. */
+/**
+ * Days since 1970-01-01 for a valid `YYYY-MM-DD`, or null when the text is not a real calendar date.
+ * Plain arithmetic (days from civil, proleptic Gregorian) instead of a Date object per date: a dataset
+ * of 100k lines and 100k documents has ~300k dates, and the Date round trip cost ~0.4 s of them.
+ */
 export function dayNumber(text: string): number | null {
-  const match = DATE.exec(text);
-  if (!match) return null;
-  const [, y, m, d] = match;
-  const ms = Date.UTC(Number(y), Number(m) - 1, Number(d));
-  const back = new Date(ms);
-  if (
-    back.getUTCFullYear() !== Number(y) ||
-    back.getUTCMonth() !== Number(m) - 1 ||
-    back.getUTCDate() !== Number(d)
-  ) {
-    return null;
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
+  const y = digitsAt(text, 0, 4);
+  const m = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  // Years before 100 were never accepted (Date.UTC reads them as 19xx); no bank line is that old.
+  if (y < 100 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
+  // Howard Hinnant's days_from_civil.
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** The number written by `length` ASCII digits at `from`, or −1 if any is not a digit. */
+function digitsAt(text: string, from: number, length: number): number {
+  let n = 0;
+  for (let i = from; i < from + length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
   }
-  return ms / 86_400_000;
+  return n;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 const dateSchema = z

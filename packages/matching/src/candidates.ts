@@ -5,7 +5,7 @@
  * linear in the length of the bank line. Buckets that grow too large to say anything (a name token or an
  * amount shared by hundreds of documents) are not expanded.
  */
-import { hashAmount, hashKey, KeyIndex } from "./key-index.ts";
+import { hashAmount, hashKey, type KeyIndex, KeyIndexBuilder } from "./key-index.ts";
 import { compactIban, nameTokens } from "./normalize.ts";
 import { compactReference, isValidRf, type NumberKeys, numberKeys } from "./references.ts";
 import type { MatchDocument } from "./schemas.ts";
@@ -28,7 +28,6 @@ export interface Party {
   /** Distinct token lists of the names this party appears under. */
   names: string[][];
   ibans: Set<string>;
-  docs: number[];
   customerNumber?: string;
 }
 
@@ -100,7 +99,7 @@ export function namePair(a: string, b: string): string {
 }
 
 /** Union-find over documents: the same customer number or the same name means the same party. */
-function groupParties(docs: readonly MatchDocument[], tokensOf: (name: string) => string[]): number[] {
+function groupParties(docs: readonly MatchDocument[], nameKeyOf: (name: string) => string): number[] {
   const parent = docs.map((_, i) => i);
   const find = (i: number): number => {
     let r = i;
@@ -122,7 +121,7 @@ function groupParties(docs: readonly MatchDocument[], tokensOf: (name: string) =
   docs.forEach((d, i) => {
     const side = d.kind === "sales_invoice" ? "s" : "p";
     if (d.contactName) {
-      const key = `${side}:${tokensOf(d.contactName).join(" ")}`;
+      const key = side + nameKeyOf(d.contactName);
       const seen = byName.get(key);
       if (seen === undefined) byName.set(key, i);
       else union(seen, i);
@@ -138,14 +137,17 @@ function groupParties(docs: readonly MatchDocument[], tokensOf: (name: string) =
 }
 
 export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
-  // Key lists are collected in maps, then packed into flat tables for the per-line probes.
-  const byFull = new Map<string, number[]>();
-  const bySig = new Map<string, number[]>();
-  const byConcat = new Map<string, number[]>();
-  const byCustomerFull = new Map<string, number[]>();
-  const byCustomerSig = new Map<string, number[]>();
-  const byOpenAmount = new Map<number, number[]>();
-  const byDiscounted = new Map<number, number[]>();
+  // Key lists are collected in builders, then packed into flat tables for the per-line probes.
+  const byFull = new KeyIndexBuilder(hashKey);
+  const bySig = new KeyIndexBuilder(hashKey);
+  const byConcat = new KeyIndexBuilder(hashKey);
+  const byCustomerFull = new KeyIndexBuilder(hashKey);
+  const byCustomerSig = new KeyIndexBuilder(hashKey);
+  const byOpenAmount = new KeyIndexBuilder(hashAmount);
+  const byDiscounted = new KeyIndexBuilder(hashAmount);
+  const add = <K extends string | number>(b: KeyIndexBuilder<K>, key: K | undefined, value: number) => {
+    if (key !== undefined && key !== "") b.add(key, value);
+  };
   const n = documents.length;
   const docs: DocInfo[] = [];
   const parties: Party[] = [];
@@ -155,17 +157,34 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
   const partyOf = new Int32Array(n);
   const rawHashOf = new Int32Array(2 * n);
   const concatShapeOf = new Int32Array(2 * n);
-  // Contacts repeat across documents: tokenise each distinct name once.
-  const tokenCache = new Map<string, string[]>();
-  const tokensOf = (name: string): string[] => {
-    let tokens = tokenCache.get(name);
-    if (!tokens) {
-      tokens = nameTokens(name);
-      tokenCache.set(name, tokens);
-    }
-    return tokens;
+  // Contacts repeat across documents (a 100k-document book has ~5k contacts): what is derived from a
+  // contact's name, IBAN or customer number is derived once per distinct text.
+  const cached = <T>(derive: (text: string) => T): ((text: string) => T) => {
+    const cache = new Map<string, T>();
+    return (text) => {
+      let value = cache.get(text);
+      if (value === undefined) {
+        value = derive(text);
+        cache.set(text, value);
+      }
+      return value;
+    };
   };
-  const roots = groupParties(documents, tokensOf);
+  // One token list object per distinct list of tokens ("Müller Bau GmbH" and "Müller Bau AG" share
+  // one), so a contact's names are told apart by identity.
+  const canonical = new Map<string, string[]>();
+  const tokensOf = cached((name) => {
+    const tokens = nameTokens(name);
+    const key = tokens.join(" ");
+    const seen = canonical.get(key);
+    if (seen) return seen;
+    canonical.set(key, tokens);
+    return tokens;
+  });
+  const nameKeyOf = cached((name) => `:${tokensOf(name).join(" ")}`);
+  const ibanOf = cached((iban) => compactIban(iban) ?? "");
+  const customerKeysOf = cached(numberKeys);
+  const roots = groupParties(documents, nameKeyOf);
   const partyOfRoot = new Map<number, number>();
   documents.forEach((doc, i) => {
     const root = roots[i]!;
@@ -173,18 +192,14 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     if (partyId === undefined) {
       partyId = parties.length;
       partyOfRoot.set(root, partyId);
-      parties.push({ id: partyId, name: doc.contactName ?? "", names: [], ibans: new Set(), docs: [] });
+      parties.push({ id: partyId, name: doc.contactName ?? "", names: [], ibans: new Set() });
     }
     partyOf[i] = partyId;
     const party = parties[partyId]!;
-    party.docs.push(i);
     if (doc.contactName) {
       const tokens = tokensOf(doc.contactName);
-      if (
-        tokens.length > 0 &&
-        party.names.length < 4 &&
-        !party.names.some((n) => n.join(" ") === tokens.join(" "))
-      ) {
+      // The same token list object for the same name, so a name seen before is found by identity.
+      if (tokens.length > 0 && party.names.length < 4 && !party.names.includes(tokens)) {
         party.names.push(tokens);
         for (const [i, t] of tokens.entries()) {
           push(byNameToken, t, partyId);
@@ -193,16 +208,16 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
       }
       if (!party.name) party.name = doc.contactName;
     }
-    const iban = compactIban(doc.contactIban);
+    const iban = doc.contactIban ? ibanOf(doc.contactIban) : "";
     if (iban && !party.ibans.has(iban)) {
       party.ibans.add(iban);
       push(byIban, iban, partyId);
     }
     if (doc.customerNumber) {
       party.customerNumber ??= doc.customerNumber;
-      const keys = numberKeys(doc.customerNumber);
-      push(byCustomerFull, keys.full, partyId);
-      if (keys.digitCount >= 4) push(byCustomerSig, keys.sig, partyId);
+      const keys = customerKeysOf(doc.customerNumber);
+      add(byCustomerFull, keys.full, partyId);
+      if (keys.digitCount >= 4) add(byCustomerSig, keys.sig, partyId);
     }
 
     const keys: NumberKeys[] = [];
@@ -212,9 +227,9 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
       const k = numberKeys(text);
       if (k.raw !== "") rawHashOf[2 * i + keys.length] = hashKey(k.raw);
       keys.push(k);
-      push(byFull, k.full, i);
-      push(bySig, k.sig, i);
-      if (k.concat !== k.sig) push(byConcat, k.concat, i);
+      add(byFull, k.full, i);
+      add(bySig, k.sig, i);
+      if (k.concat !== k.sig) add(byConcat, k.concat, i);
       if (k.concat && k.digitCount >= 5 && !concats.includes(k.concat)) {
         concatShapeOf[2 * i + concats.length] = typoShape(k.concat);
         concats.push(k.concat);
@@ -224,11 +239,11 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
       const ref = compactReference(doc.paymentReference);
       if (ref.length >= 5) push(byReference, ref, i);
     }
-    push(byOpenAmount, doc.openAmount, i);
+    add(byOpenAmount, doc.openAmount, i);
     const info: DocInfo = { doc, outgoing: doc.kind !== "sales_invoice", keys, concats, party: partyId };
     if (doc.cashDiscount) {
       info.discounted = doc.openAmount - Math.round((doc.openAmount * doc.cashDiscount.basisPoints) / 10_000);
-      push(byDiscounted, info.discounted, i);
+      add(byDiscounted, info.discounted, i);
     }
     docs.push(info);
   });
@@ -250,15 +265,15 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
       (d) => (outgoing(d) ? LIST_OUT : LIST_IN),
       (d) => documents[d]!.issueDay,
     ),
-    byFull: new KeyIndex(byFull, hashKey),
-    bySig: new KeyIndex(bySig, hashKey),
-    byConcat: new KeyIndex(byConcat, hashKey),
+    byFull: byFull.build(),
+    bySig: bySig.build(),
+    byConcat: byConcat.build(),
     byReference,
-    byOpenAmount: new KeyIndex(byOpenAmount, hashAmount),
-    byDiscounted: new KeyIndex(byDiscounted, hashAmount),
+    byOpenAmount: byOpenAmount.build(),
+    byDiscounted: byDiscounted.build(),
     byIban,
-    byCustomerFull: new KeyIndex(byCustomerFull, hashKey),
-    byCustomerSig: new KeyIndex(byCustomerSig, hashKey),
+    byCustomerFull: byCustomerFull.build(),
+    byCustomerSig: byCustomerSig.build(),
     byNameToken,
   };
 }

@@ -66,6 +66,7 @@ const { values } = parseArgs({
     "peer-transactions": { type: "string", default: "10000" },
     "peer-node": { type: "string" },
     "skip-peer": { type: "boolean", default: false },
+    "peer-repeats": { type: "string", default: "3" },
     url: { type: "string", default: DEFAULT_PG_URL },
   },
 });
@@ -73,6 +74,7 @@ const transactions = Number(values.transactions);
 const pageSize = Number(values["page-size"]);
 const workers = Number(values.workers);
 const peerCount = Number(values["peer-transactions"]);
+const peerRepeats = Math.max(1, Number(values["peer-repeats"]));
 const engines = values.engines.split(",").map((e) => e.trim());
 for (const engine of engines) {
   if (engine !== "postgres" && engine !== "pglite") throw new Error(`unknown engine ${engine}`);
@@ -170,6 +172,62 @@ try {
 
   const ours: Record<string, { firstMs: number; secondMs: number }> = {};
   for (const engine of engines) {
+    // Our side of the peer comparison: one account holding exactly peerCount transactions, new and again,
+    // into a fresh books database as Actual imports into a fresh budget, before the big import (whose
+    // checkpoints would still be writing). One import of 10,000 takes a few hundred ms, so it is done
+    // `--peer-repeats` times, each by a new organisation connecting the same bank account, and the median
+    // taken: the first also pays for the new database's cold caches, which Actual's timed import does not
+    // (its budget is loaded before the clock starts).
+    const firsts: number[] = [];
+    const seconds: number[] = [];
+    const fresh = await openBooks(engine, bankUrl, bankPid);
+    try {
+      for (let repeat = 0; repeat < peerRepeats; repeat++) {
+        const peerMember = await createMember(fresh.books);
+        const peerBrowser = testBrowser(fresh.books.app);
+        await peerBrowser.login(peerMember.user.email, peerMember.user.password);
+        await connectThroughBooks(fresh.books, peerBrowser, peerCustomer, {
+          choose: () => ({ importFrom: peerFrom }),
+        });
+        // connectThroughBooks finds accounts by IBAN, and every repeat's organisation holds this one.
+        const { id: peerBooksAccount } = await fresh.books.database.db
+          .selectFrom("bank_accounts")
+          .select("id")
+          .where("organisation_id", "=", peerMember.organisation.id)
+          .executeTakeFirstOrThrow();
+        const firstMeter = await fresh.meter();
+        const firstRun = await drainJobs(fresh.books.deps);
+        const firstCpu = await firstMeter.stop();
+        await peerBrowser.post("/accounts/sync", { account: [peerBooksAccount] });
+        const secondMeter = await fresh.meter();
+        const secondRun = await drainJobs(fresh.books.deps);
+        const secondCpu = await secondMeter.stop();
+        const describeCpu = fresh.describeCpu;
+        const firstAdded = sumImported(firstRun);
+        const secondAdded = sumImported(secondRun);
+        const secondSeen = secondRun.reduce((s, o) => s + (o.status === "succeeded" ? o.seen : 0), 0);
+        if (firstAdded !== source.length) throw new Error(`books added ${firstAdded} of ${source.length}`);
+        if (secondSeen !== source.length) throw new Error(`books' second import read ${secondSeen}`);
+        if (secondAdded !== 0) throw new Error(`books' second import added ${secondAdded}`);
+        firsts.push(firstCpu.wallMs);
+        seconds.push(secondCpu.wallMs);
+        log(
+          `${engine}: ${source.length.toLocaleString("en")} transactions: new ${Math.round(firstCpu.wallMs)} ms ` +
+            `(added ${firstAdded}; ${describeCpu(firstCpu)}), again ${Math.round(secondCpu.wallMs)} ms ` +
+            `(read ${secondSeen}, added ${secondAdded}; ${describeCpu(secondCpu)})`,
+        );
+        if (!existsSync(peerFile)) await writePeerFile(fresh.books, peerBooksAccount);
+      }
+    } finally {
+      await fresh.close();
+    }
+    ours[engine] = { firstMs: median(firsts), secondMs: median(seconds) };
+    Object.assign(figures, {
+      [`${engine}Ours10kFirstMs`]: round(median(firsts)),
+      [`${engine}Ours10kSecondMs`]: round(median(seconds)),
+      [`${engine}Ours10kSecondAdded`]: 0,
+    });
+
     const { books, meter, describeCpu, counter, close } = await openBooks(engine, bankUrl, bankPid);
     try {
       const member = await createMember(books);
@@ -245,45 +303,6 @@ try {
       goals[`${engine}Resync`] = maxRequests <= 3 && maxMs <= 200 && resyncImported === 0;
     } finally {
       await close();
-    }
-
-    // Our side of the peer comparison: one account holding exactly peerCount transactions, new and again,
-    // into a fresh books database as Actual imports into a fresh budget.
-    const fresh = await openBooks(engine, bankUrl, bankPid);
-    try {
-      const peerMember = await createMember(fresh.books);
-      const peerBrowser = testBrowser(fresh.books.app);
-      await peerBrowser.login(peerMember.user.email, peerMember.user.password);
-      const [peerBooksAccount] = await connectThroughBooks(fresh.books, peerBrowser, peerCustomer, {
-        choose: () => ({ importFrom: peerFrom }),
-      });
-      const firstMeter = await fresh.meter();
-      const firstRun = await drainJobs(fresh.books.deps);
-      const firstCpu = await firstMeter.stop();
-      await peerBrowser.post("/accounts/sync", { account: [peerBooksAccount ?? ""] });
-      const secondMeter = await fresh.meter();
-      const secondRun = await drainJobs(fresh.books.deps);
-      const secondCpu = await secondMeter.stop();
-      const describeCpu = fresh.describeCpu;
-      const firstAdded = sumImported(firstRun);
-      const secondAdded = sumImported(secondRun);
-      const secondSeen = secondRun.reduce((s, o) => s + (o.status === "succeeded" ? o.seen : 0), 0);
-      if (firstAdded !== source.length) throw new Error(`books added ${firstAdded} of ${source.length}`);
-      if (secondSeen !== source.length) throw new Error(`books' second import read ${secondSeen}`);
-      ours[engine] = { firstMs: firstCpu.wallMs, secondMs: secondCpu.wallMs };
-      log(
-        `${engine}: ${source.length.toLocaleString("en")} transactions: new ${Math.round(firstCpu.wallMs)} ms ` +
-          `(added ${firstAdded}; ${describeCpu(firstCpu)}), again ${Math.round(secondCpu.wallMs)} ms ` +
-          `(read ${secondSeen}, added ${secondAdded}; ${describeCpu(secondCpu)})`,
-      );
-      if (!existsSync(peerFile)) await writePeerFile(fresh.books, peerBooksAccount ?? "");
-      Object.assign(figures, {
-        [`${engine}Ours10kFirstMs`]: round(firstCpu.wallMs),
-        [`${engine}Ours10kSecondMs`]: round(secondCpu.wallMs),
-        [`${engine}Ours10kSecondAdded`]: secondAdded,
-      });
-    } finally {
-      await fresh.close();
     }
   }
 
@@ -415,6 +434,14 @@ function liveClock(): TestClock {
       offset = instant.getTime() - Date.now();
     },
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function sumImported(outcomes: readonly JobOutcome[]): number {

@@ -45,16 +45,29 @@ export function relate(
   discount: Discount | undefined,
   day: number,
 ): AmountRelation {
+  return discount
+    ? relateAmount(paid, open, discount.basisPoints, discount.untilDay, day)
+    : relateAmount(paid, open, -1, 0, day);
+}
+
+/** `relate` with the agreed discount as plain numbers (`basisPoints` −1: no terms), for the index arrays. */
+export function relateAmount(
+  paid: number,
+  open: number,
+  basisPoints: number,
+  untilDay: number,
+  day: number,
+): AmountRelation {
   const diff = paid - open;
   if (diff === 0) return { kind: "exact", diff };
   if (diff > 0) {
     return diff <= Math.max(1000, open / 10) ? { kind: "overpayment", diff } : { kind: "mismatch", diff };
   }
   const short = -diff;
-  if (discount && Math.abs(short - discountAmount(open, discount.basisPoints)) <= 1) {
-    return day <= discount.untilDay + DISCOUNT_GRACE_DAYS
-      ? { kind: "discount_terms", diff, basisPoints: discount.basisPoints }
-      : { kind: "discount_unauth", diff, basisPoints: discount.basisPoints };
+  if (basisPoints >= 0 && Math.abs(short - discountAmount(open, basisPoints)) <= 1) {
+    return day <= untilDay + DISCOUNT_GRACE_DAYS
+      ? { kind: "discount_terms", diff, basisPoints }
+      : { kind: "discount_unauth", diff, basisPoints };
   }
   const bp = (short * 10_000) / open;
   if (bp >= UNAUTH_MIN_BP && bp <= UNAUTH_MAX_BP && isRoundPercent(open, short)) {

@@ -31,6 +31,9 @@ export interface Party {
   customerNumber?: string;
 }
 
+export const FLAG_OUTGOING = 1;
+export const FLAG_RECEIPT = 2;
+
 /** Which of a contact's sorted document lists (see MatchIndex.byAmount and byIssue). */
 export const LIST_IN = 0;
 export const LIST_OUT = 1;
@@ -63,6 +66,17 @@ export interface MatchIndex {
   rawHashOf: Int32Array;
   /** Per document, for each of its (at most two) `concats`: typoShape of it, 0 when absent. */
   concatShapeOf: Int32Array;
+  /** Per document: FLAG_OUTGOING, FLAG_RECEIPT. */
+  flagsOf: Uint8Array;
+  /** Per document: its currency's number in `currencies`. */
+  currencyOf: Int32Array;
+  currencies: Map<string, number>;
+  /** Per document: agreed Skonto in basis points (−1: no terms), its last day, and the discounted amount. */
+  discountBpOf: Int32Array;
+  discountUntilOf: Int32Array;
+  discountedOf: Float64Array;
+  /** Per contact: whether it has a name (a payer who is someone else is then told apart). */
+  namedParty: Uint8Array;
   parties: Party[];
   /** Per contact: invoices paid by incoming money, by outgoing money, and receipts, by open amount. */
   byAmount: SortedLists;
@@ -248,6 +262,15 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     docs.push(info);
   });
   const outgoing = (d: number) => docs[d]!.outgoing;
+  const currencies = new Map<string, number>();
+  const currencyOf = Int32Array.from(documents, (d) => {
+    let id = currencies.get(d.currency);
+    if (id === undefined) {
+      id = currencies.size;
+      currencies.set(d.currency, id);
+    }
+    return id;
+  });
   const amountList = (d: number) =>
     documents[d]!.kind === "receipt" ? LIST_RECEIPTS : outgoing(d) ? LIST_OUT : LIST_IN;
   return {
@@ -257,6 +280,16 @@ export function buildIndex(documents: readonly MatchDocument[]): MatchIndex {
     issueDayOf: Int32Array.from(documents, (d) => d.issueDay),
     rawHashOf,
     concatShapeOf,
+    flagsOf: Uint8Array.from(
+      docs,
+      (info) => (info.outgoing ? FLAG_OUTGOING : 0) | (info.doc.kind === "receipt" ? FLAG_RECEIPT : 0),
+    ),
+    currencyOf,
+    currencies,
+    discountBpOf: Int32Array.from(documents, (d) => (d.cashDiscount ? d.cashDiscount.basisPoints : -1)),
+    discountUntilOf: Int32Array.from(documents, (d) => d.cashDiscount?.untilDay ?? 0),
+    discountedOf: Float64Array.from(docs, (info) => info.discounted ?? info.doc.openAmount),
+    namedParty: Uint8Array.from(parties, (p) => (p.names.length > 0 ? 1 : 0)),
     parties,
     byAmount: sortedLists(partyOf, 3, amountList, (d) => documents[d]!.openAmount),
     byIssue: sortedLists(

@@ -17,13 +17,15 @@ import {
   discountAmount,
   findSubsets,
   MAX_FEE_MINOR,
-  relate,
+  relateAmount,
   type SubsetItem,
   undiscountedCandidates,
 } from "./amounts.ts";
 import {
   buildIndex,
   type DocInfo,
+  FLAG_OUTGOING,
+  FLAG_RECEIPT,
   LIST_IN,
   LIST_OUT,
   LIST_RECEIPTS,
@@ -111,7 +113,7 @@ const MAX_OPTIONS = 12;
 export interface Context {
   index: MatchIndex;
   weights: Weights;
-  /** Per-run cache: payer name → similar contacts. */
+  /** Per-run cache: payer name, and its significant tokens joined by spaces, → similar contacts. */
   names: Map<string, NameMatches>;
   scratch: Scratch;
 }
@@ -258,10 +260,17 @@ const RF_SPAN = -1;
 function namesFor(name: string, ctx: Context): NameMatches {
   const cached = ctx.names.get(name);
   if (cached) return cached;
+  // Spellings of one payer ("MUELLER BAU", "Müller Bau GmbH") share their tokens: matched once.
+  const tokens = nameTokens(name).slice(0, 6);
+  const key = tokens.join(" ");
+  const same = ctx.names.get(key);
+  if (same) {
+    ctx.names.set(name, same);
+    return same;
+  }
   const index = ctx.index;
   const nameSim = new Map<number, number>();
   const sameNames = new Set<number>();
-  const tokens = nameTokens(name).slice(0, 6);
   // Pairs of tokens first; a single token only where few contacts share it ("HORNBACH", not "BAUER").
   const lookups: [string, number][] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -300,6 +309,7 @@ function namesFor(name: string, ctx: Context): NameMatches {
   }
   const matches = { sim: nameSim, same: sameNames };
   ctx.names.set(name, matches);
+  ctx.names.set(key, matches);
   return matches;
 }
 
@@ -456,19 +466,18 @@ export function collectSignals(tx: Transaction, ctx: Context): TxSignals {
 type PartyFeature = "iban" | "name" | "namepart" | "other" | "none";
 const PARTY_ORDER: readonly PartyFeature[] = ["iban", "name", "namepart", "other", "none"];
 
-function partyFeature(tx: Transaction, info: DocInfo, s: TxSignals, index: MatchIndex): PartyFeature {
-  if (s.ibanParties.includes(info.party)) return "iban";
-  const sim = s.nameSim.get(info.party) ?? 0;
+function partyFeature(tx: Transaction, party: number, s: TxSignals, index: MatchIndex): PartyFeature {
+  if (s.ibanParties.includes(party)) return "iban";
+  const sim = s.nameSim.get(party) ?? 0;
   if (sim >= 0.8) return "name";
   if (sim >= 0.5) return "namepart";
-  if ((tx.counterpartyName || tx.counterpartyIban) && index.parties[info.party]!.names.length > 0)
-    return "other";
+  if ((tx.counterpartyName || tx.counterpartyIban) && index.namedParty[party] === 1) return "other";
   return "none";
 }
 
-function dateFeature(tx: Transaction, info: DocInfo): string {
-  const delta = tx.day - info.doc.issueDay;
-  if (info.doc.kind === "receipt") {
+function dateFeature(tx: Transaction, d: number, index: MatchIndex): string {
+  const delta = tx.day - index.issueDayOf[d]!;
+  if ((index.flagsOf[d]! & FLAG_RECEIPT) !== 0) {
     if (delta >= -1 && delta <= 4) return "date.close";
     if (delta >= -3 && delta <= 14) return "date.near";
     return "date.far";
@@ -570,11 +579,17 @@ function singleOption(
   refRank: number,
   rel: AmountRelation,
 ): Option {
-  const info = ctx.index.docs[docIdx]!;
-  const cust = s.customerParties.includes(info.party);
-  const party = partyFeature(tx, info, s, ctx.index);
-  const reversed = info.outgoing !== tx.amount < 0;
-  const features = ["bias.single", feature("amt", rel.kind), feature("party", party), dateFeature(tx, info)];
+  const { index } = ctx;
+  const contact = index.partyOf[docIdx]!;
+  const cust = s.customerParties.includes(contact);
+  const party = partyFeature(tx, contact, s, index);
+  const reversed = ((index.flagsOf[docIdx]! & FLAG_OUTGOING) !== 0) !== tx.amount < 0;
+  const features = [
+    "bias.single",
+    feature("amt", rel.kind),
+    feature("party", party),
+    dateFeature(tx, docIdx, index),
+  ];
   if (refRank > 0) features.push(REF_FEATURE[refRank]!);
   if (cust) features.push("cust");
   if (reversed) features.push("reversed");
@@ -635,11 +650,11 @@ function explain(o: Option, tx: Transaction, index: MatchIndex): string[] {
   return reasons;
 }
 
-/** Discounted amount of a document if paid on `day` within its Skonto terms, else its open amount. */
-function settleAmount(info: DocInfo, day: number): number {
-  const cd = info.doc.cashDiscount;
-  if (cd && info.discounted !== undefined && day <= cd.untilDay + DISCOUNT_GRACE_DAYS) return info.discounted;
-  return info.doc.openAmount;
+/** Discounted amount of document `d` if paid on `day` within its Skonto terms, else its open amount. */
+function settleAmount(index: MatchIndex, d: number, day: number): number {
+  if (index.discountBpOf[d]! >= 0 && day <= index.discountUntilOf[d]! + DISCOUNT_GRACE_DAYS)
+    return index.discountedOf[d]!;
+  return index.amountOf[d]!;
 }
 
 function multiOption(
@@ -651,21 +666,21 @@ function multiOption(
   s: TxSignals,
   ctx: Context,
 ): Option | undefined {
-  const infos = docs.map((d) => ctx.index.docs[d]!);
+  const { index } = ctx;
   let open = 0;
-  for (const i of infos) open += i.doc.openAmount;
+  for (const d of docs) open += index.amountOf[d]!;
   let rel: AmountRelation;
   if (open === paid) rel = { kind: "exact", diff: 0 };
   else {
     let settle = 0;
-    for (const i of infos) settle += settleAmount(i, tx.day);
+    for (const d of docs) settle += settleAmount(index, d, tx.day);
     if (settle === paid) rel = { kind: "discount_terms", diff: paid - open };
     else {
       rel = { kind: "mismatch", diff: paid - open };
       for (const bp of [200, 300]) {
         let disc = 0;
-        for (const i of infos) disc += i.doc.openAmount - discountAmount(i.doc.openAmount, bp);
-        if (Math.abs(disc - paid) <= infos.length)
+        for (const d of docs) disc += index.amountOf[d]! - discountAmount(index.amountOf[d]!, bp);
+        if (Math.abs(disc - paid) <= docs.length)
           rel = { kind: "discount_unauth", diff: paid - open, basisPoints: bp };
       }
       if (rel.kind === "mismatch" && paid < open && open - paid <= MAX_FEE_MINOR)
@@ -682,12 +697,12 @@ function multiOption(
   if (filled > 0) features.push(feature("mfill", Math.min(filled, 4)));
   // The party signal of the set is the strongest one among its documents.
   let party: PartyFeature = "none";
-  for (const i of infos) {
-    const p = partyFeature(tx, i, s, ctx.index);
+  for (const d of docs) {
+    const p = partyFeature(tx, index.partyOf[d]!, s, index);
     if (PARTY_ORDER.indexOf(p) < PARTY_ORDER.indexOf(party)) party = p;
   }
   features.push(feature("party", party));
-  if (infos.some((i) => s.customerParties.includes(i.party))) features.push("cust");
+  if (docs.some((d) => s.customerParties.includes(index.partyOf[d]!))) features.push("cust");
   const option: Option = {
     docs: [...docs].sort((a, b) => a - b),
     features,
@@ -726,6 +741,7 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   const { index, scratch } = ctx;
   const paid = Math.abs(tx.amount);
   const outgoing = tx.amount < 0;
+  const currency = index.currencies.get(tx.currency) ?? -1;
   const s = collectSignals(tx, ctx);
   const line = scratch.line;
 
@@ -791,7 +807,7 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
       let k = lowerBound(byIssue, l, tx.day + 4) - 1;
       for (let taken = 0; k >= first && taken < MAX_PARTY_DOCS; k--, taken++) {
         const d = byIssue.docs[k]!;
-        if (index.docs[d]!.doc.currency === tx.currency) pool.push(d);
+        if (index.currencyOf[d] === currency) pool.push(d);
       }
     }
     return pool;
@@ -804,17 +820,23 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
     scratch.consideredStamp[d] = line;
     const ref = refRankFor(s, d, ctx);
     if (requireEvidence && ref === 0) return;
-    const info = index.docs[d]!;
-    if (info.doc.currency !== tx.currency) return;
-    const reversed = info.outgoing !== outgoing;
+    if (index.currencyOf[d] !== currency) return;
+    const flags = index.flagsOf[d]!;
+    const reversed = ((flags & FLAG_OUTGOING) !== 0) !== outgoing;
     if (reversed && ref < REF_RANK.medium) return;
-    const rel = relate(paid, info.doc.openAmount, info.doc.cashDiscount, tx.day);
+    const rel = relateAmount(
+      paid,
+      index.amountOf[d]!,
+      index.discountBpOf[d]!,
+      index.discountUntilOf[d]!,
+      tx.day,
+    );
     // Without a reference, a contact's document the amount does not fit is no candidate (a partial
     // payment without any reference is not something to suggest); skipping it keeps big contacts cheap.
     if (ref === 0 && (rel.kind === "partial" || rel.kind === "mismatch" || rel.kind === "overpayment"))
       return;
     // Card payments are charged exactly; a receipt of another amount is not the one.
-    if (ref === 0 && info.doc.kind === "receipt" && rel.kind !== "exact") return;
+    if (ref === 0 && (flags & FLAG_RECEIPT) !== 0 && rel.kind !== "exact") return;
     if (rel.kind === "exact") exactSingle = true;
     options.push(singleOption(tx, d, s, ctx, ref, rel));
   };
@@ -834,16 +856,14 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   }
 
   // One payment for several documents.
-  let referenced = s.refDocs.filter((d) => {
-    const info = index.docs[d]!;
-    return (
+  let referenced = s.refDocs.filter(
+    (d) =>
       refRankOf(scratch, d) >= REF_RANK.medium &&
-      info.outgoing === outgoing &&
-      info.doc.currency === tx.currency
-    );
-  });
+      ((index.flagsOf[d]! & FLAG_OUTGOING) !== 0) === outgoing &&
+      index.currencyOf[d] === currency,
+  );
   // Numbers of the payer's own documents explain the payment; stray hits in other contacts' series don't.
-  const payers = referenced.filter((d) => scratch.partyStamp[index.docs[d]!.party] === line);
+  const payers = referenced.filter((d) => scratch.partyStamp[index.partyOf[d]!] === line);
   if (payers.length > 0 && payers.length < referenced.length) referenced = payers;
   const seen = new Set<string>();
   const addMulti = (docs: number[], set: "all" | "some" | "none" | "subset", filled: number) => {
@@ -857,23 +877,23 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   if (referenced.length >= 2) addMulti(referenced, "all", 0);
   if (referenced.length >= 1) {
     let sumRef = 0;
-    for (const d of referenced) sumRef += index.docs[d]!.doc.openAmount;
+    for (const d of referenced) sumRef += index.amountOf[d]!;
     if (sumRef < paid) {
       // Fill from the same contact's other open documents, nearest in date to the referenced ones first.
       let lastIssue = Number.NEGATIVE_INFINITY;
-      for (const d of referenced) lastIssue = Math.max(lastIssue, index.docs[d]!.doc.issueDay);
+      for (const d of referenced) lastIssue = Math.max(lastIssue, index.issueDayOf[d]!);
       const pool = partyPool()
         .filter((d) => !referenced.includes(d))
         .map((d) => ({
           d,
           t: refRankFor(s, d, ctx) === REF_RANK.truncated ? 0 : 1,
-          gap: Math.abs(index.docs[d]!.doc.issueDay - lastIssue),
+          gap: Math.abs(index.issueDayOf[d]! - lastIssue),
         }))
         .sort((x, y) => x.t - y.t || x.gap - y.gap || x.d - y.d)
         .slice(0, MAX_SUBSET_POOL)
         .map((x) => x.d);
       const all = [...referenced, ...pool];
-      const items: SubsetItem[] = all.map((d) => ({ amount: index.docs[d]!.doc.openAmount }));
+      const items: SubsetItem[] = all.map((d) => ({ amount: index.amountOf[d]! }));
       const required = referenced.map((_, k) => k);
       for (const sol of findSubsets(paid, items, required, 4)) {
         addMulti(
@@ -882,7 +902,7 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
           sol.length - referenced.length,
         );
       }
-      const discounted: SubsetItem[] = all.map((d) => ({ amount: settleAmount(index.docs[d]!, tx.day) }));
+      const discounted: SubsetItem[] = all.map((d) => ({ amount: settleAmount(index, d, tx.day) }));
       for (const sol of findSubsets(paid, discounted, required, 4)) {
         addMulti(
           sol.map((k) => all[k]!),
@@ -891,7 +911,7 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
         );
       }
     } else if (sumRef > paid && referenced.length >= 3) {
-      const items = referenced.map((d) => ({ amount: index.docs[d]!.doc.openAmount }));
+      const items = referenced.map((d) => ({ amount: index.amountOf[d]! }));
       for (const sol of findSubsets(paid, items, [], Math.min(referenced.length - 1, 6))) {
         addMulti(
           sol.map((k) => referenced[k]!),
@@ -903,11 +923,11 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   } else if (parties.length > 0 && !exactSingle) {
     const pool = partyPool()
       .slice()
-      .sort((a, b) => index.docs[b]!.doc.issueDay - index.docs[a]!.doc.issueDay || a - b)
+      .sort((a, b) => index.issueDayOf[b]! - index.issueDayOf[a]! || a - b)
       .slice(0, MAX_SUBSET_POOL);
     for (const amounts of [
-      pool.map((d) => ({ amount: index.docs[d]!.doc.openAmount })),
-      pool.map((d) => ({ amount: settleAmount(index.docs[d]!, tx.day) })),
+      pool.map((d) => ({ amount: index.amountOf[d]! })),
+      pool.map((d) => ({ amount: settleAmount(index, d, tx.day) })),
     ]) {
       for (const sol of findSubsets(paid, amounts, [], 4, 20_000, 3)) {
         addMulti(
@@ -1024,13 +1044,19 @@ export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): Engi
   const txs = dataset.transactions;
   const nDocs = index.docs.length;
 
-  const optionsOf: Option[][] = [];
+  const optionsOf: Option[][] = new Array(txs.length);
   const scores = new Float64Array(txs.length);
   const versions = new Int32Array(txs.length);
   const heap = new AllocationHeap();
-  for (let t = 0; t < txs.length; t++) {
+  // Lines are read payer by payer: a payer's contacts and documents then stay in cache across its lines
+  // (a line's options do not depend on the order lines are read in; allocation below uses input order).
+  const payerOf = txs.map((tx) => compactIban(tx.counterpartyIban) ?? tx.counterpartyName ?? "");
+  const order = txs
+    .map((_, t) => t)
+    .sort((a, b) => (payerOf[a]! < payerOf[b]! ? -1 : payerOf[a]! > payerOf[b]! ? 1 : a - b));
+  for (const t of order) {
     const options = optionsFor(txs[t]!, ctx);
-    optionsOf.push(options);
+    optionsOf[t] = options;
     scores[t] = scoreOf(options);
     if (options.length > 0) heap.push(scores[t]!, t, 0);
   }
@@ -1064,7 +1090,7 @@ export function suggestParsed(dataset: Dataset, opts: SuggestOptions = {}): Engi
   const remaining = new Float64Array(nDocs).fill(Number.NaN);
   const openOf = (d: number): number => {
     const r = remaining[d]!;
-    return Number.isNaN(r) ? index.docs[d]!.doc.openAmount : r;
+    return Number.isNaN(r) ? index.amountOf[d]! : r;
   };
   interface Chosen {
     option: Option;

@@ -113,22 +113,31 @@ const goals = held
     }
   : undefined;
 
-process.stdout.write("\nspeed (held-out data, documents = lines)\n");
-const speed: Record<string, { wallMs: number; cpuMs: number; suggestions: number }> = {};
+// Each size runs more than once and the fastest run counts: other work on a shared machine only ever
+// adds time. Every run is printed.
+const RUNS = quick ? 2 : 3;
+process.stdout.write(`\nspeed (held-out data, documents = lines; fastest of ${RUNS} runs)\n`);
+const speed: Record<string, { wallMs: number; cpuMs: number; suggestions: number; runs: string[] }> = {};
 for (const n of SPEED_SIZES) {
   const g = generate({ variant: "heldout", transactions: n, documents: n, seed: 2 });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const out = suggest(g.dataset);
-  const wallMs = Math.round(performance.now() - t0);
-  const cpu = process.cpuUsage(cpu0);
-  speed[String(n)] = {
-    wallMs,
-    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-    suggestions: out.suggestions.length,
-  };
+  const runs: { wallMs: number; cpuMs: number; suggestions: number }[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = suggest(g.dataset);
+    const wallMs = Math.round(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    runs.push({
+      wallMs,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      suggestions: out.suggestions.length,
+    });
+  }
+  const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  speed[String(n)] = { ...best, runs: runs.map((x) => `${x.wallMs}/${x.cpuMs}`) };
   process.stdout.write(
-    `  ${String(n).padStart(7)} lines × ${n} documents: ${wallMs} ms wall, ${speed[String(n)]!.cpuMs} ms CPU, ${out.suggestions.length} suggestions\n`,
+    `  ${String(n).padStart(7)} lines × ${n} documents: ${best.wallMs} ms wall, ${best.cpuMs} ms CPU, ` +
+      `${best.suggestions} suggestions (runs, wall/CPU ms: ${speed[String(n)]!.runs.join(", ")})\n`,
   );
 }
 const [small, large] = SPEED_SIZES as [number, number];

@@ -774,7 +774,8 @@ export function optionsFor(tx: Transaction, ctx: Context): Option[] {
   const side = outgoing ? LIST_OUT : LIST_IN;
   // Without a reference only an exact amount, Skonto (up to 5 %) or a fee (≤ 35.00 and ≤ 10 %) can
   // tie a payment to a contact's document; overpayments and partial payments need the number. A narrow
-  // range keeps this cheap for contacts with hundreds of documents (a supermarket's receipts).
+  // range keeps this cheap for contacts with hundreds of invoices; receipts only count at their exact
+  // amount (a supermarket's hundreds of receipts are never scanned as a range).
   const lowest = paid;
   const highest = Math.max(
     Math.min(paid + MAX_FEE_MINOR, Math.ceil((paid * 10_000) / 9_000)),

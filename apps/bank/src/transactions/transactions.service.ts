@@ -123,7 +123,7 @@ export function toXs2aTransaction(t: repo.Xs2aRow) {
 export async function readTransactions(
   deps: BankDeps,
   params: { consentId: string; account: Account; query: TransactionQuery; earliest: string | null },
-): Promise<TransactionsJson> {
+): Promise<TransactionsResponse> {
   const { account, query, consentId } = params;
   const after = query.page ? decodeCursor(consentId, query.page) : null;
   if (!after && params.earliest && query.dateFrom < params.earliest) {
@@ -135,7 +135,7 @@ export async function readTransactions(
   }
   const pageSize = deps.controls.get().pageSize;
   const base = `${deps.publicUrl}/xs2a/v1/accounts/${account.id}`;
-  let booked: string | undefined;
+  let booked: ReturnType<typeof toXs2aTransaction>[] | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
     const cursor = after ?? { date: "0001-01-01", seq: 0, maxSeq: await repo.maxSeq(deps.db, account.id) };
@@ -159,9 +159,9 @@ export async function readTransactions(
       });
       next = `${base}/transactions?${nextQuery}`;
     }
-    booked = JSON.stringify(rows.map(toXs2aTransaction));
+    booked = rows.map(toXs2aTransaction);
   }
-  let pending: string | undefined;
+  let pending: ReturnType<typeof toXs2aTransaction>[] | undefined;
   if (query.bookingStatus !== "booked" && !after) {
     const rows = await repo.pageTransactions(deps.db, {
       accountId: account.id,
@@ -171,42 +171,32 @@ export async function readTransactions(
       after: null,
       limit: 10_000,
     });
-    pending = JSON.stringify(rows.map(toXs2aTransaction));
+    pending = rows.map(toXs2aTransaction);
   }
   const links: Record<string, { href: string }> = { account: { href: base } };
   if (next) links.next = { href: next };
-  return { account: { iban: account.iban, currency: account.currency }, booked, pending, links };
+  return {
+    account: { iban: account.iban, currency: account.currency },
+    transactions: { ...(booked ? { booked } : {}), ...(pending ? { pending } : {}), _links: links },
+  };
 }
 
-/** A transactions response whose lists are already JSON text. */
-export interface TransactionsJson {
+export interface TransactionsResponse {
   account: { iban: string; currency: string };
-  booked: string | undefined;
-  pending: string | undefined;
-  links: Record<string, { href: string }>;
+  transactions: {
+    booked?: ReturnType<typeof toXs2aTransaction>[];
+    pending?: ReturnType<typeof toXs2aTransaction>[];
+    _links: Record<string, { href: string }>;
+  };
 }
 
-/** Assembles the response body around the lists without parsing them again. */
-export function transactionsBody(report: TransactionsJson, balances?: unknown[]): string {
-  const lists = [
-    report.booked === undefined ? "" : `"booked":${report.booked},`,
-    report.pending === undefined ? "" : `"pending":${report.pending},`,
-  ].join("");
-  const balancesPart = balances ? `,"balances":${JSON.stringify(balances)}` : "";
-  return `{"account":${JSON.stringify(report.account)},"transactions":{${lists}"_links":${JSON.stringify(report.links)}}${balancesPart}}`;
-}
-
-export async function readTransactionDetails(
-  deps: BankDeps,
-  account: Account,
-  transactionId: string,
-): Promise<string> {
+export async function readTransactionDetails(deps: BankDeps, account: Account, transactionId: string) {
   const row = await repo.findTransaction(deps.db, account.id, transactionId);
   if (!row) {
     throw new AppError("RESOURCE_UNKNOWN", "No such transaction on this account.", { path: "transactionId" });
   }
   // The schema nests the transaction twice (transactionsDetails.transactionDetails), unlike the spec's example.
-  return JSON.stringify({ transactionsDetails: { transactionDetails: toXs2aTransaction(row) } });
+  return { transactionsDetails: { transactionDetails: toXs2aTransaction(row) } };
 }
 
 export function today(deps: BankDeps): string {

@@ -11,7 +11,6 @@ import {
   readTransactionDetails,
   readTransactions,
   today,
-  transactionsBody,
 } from "../transactions/transactions.service.ts";
 import {
   booleanHeader,
@@ -22,8 +21,6 @@ import {
   sandboxFaults,
   type Xs2aEnv,
 } from "./xs2a.middleware.ts";
-
-const JSON_TYPE = { "Content-Type": "application/json" };
 
 /** The Berlin Group NextGenPSD2 1.3.12 account-information interface, mounted at /xs2a/v1. */
 export function xs2aRoutes(deps: BankDeps) {
@@ -182,13 +179,13 @@ export function xs2aRoutes(deps: BankDeps) {
       query.withBalance && !query.page && scopes.has("balances")
         ? await balancesOf(deps, account!)
         : undefined;
-    return maybeTruncate(deps, c, c.body(transactionsBody(body, balances), 200, JSON_TYPE));
+    return maybeTruncate(deps, c, c.json({ ...body, ...(balances ? { balances } : {}) }));
   });
 
   app.get("/accounts/:accountId/transactions/:transactionId", async (c) => {
     const id = c.req.param("accountId");
     const { account } = await access(c, id, "transactions", `${id}:transactions`);
-    return c.body(await readTransactionDetails(deps, account!, c.req.param("transactionId")), 200, JSON_TYPE);
+    return c.json(await readTransactionDetails(deps, account!, c.req.param("transactionId")));
   });
 
   return app;

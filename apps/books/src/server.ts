@@ -35,6 +35,8 @@ export interface StartBooksOptions {
   tpp?: { id: string; key: string } | undefined;
   /** A JSON file of further banks (connectors/bank-directory.ts); default BOOKS_BANK_DIRECTORY. */
   bankDirectoryFile?: string | undefined;
+  /** Reverse proxies whose X-Forwarded-For is believed (config.ts); default BOOKS_TRUST_PROXY, else none. */
+  trustProxy?: number | undefined;
   /** Run the sync worker in this process (default true). */
   worker?: boolean;
   /** Xs2aClient tuning, e.g. shorter timeouts in tests. */
@@ -52,6 +54,16 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
   const logger = options.logger ?? jsonLogger();
   const clock = options.clock ?? systemClock;
   const secret = resolveSecret(options);
+  // scripts/start.ts passes no TPP: read the variables it registered books' TPP with at the bank.
+  const env = loadConfig({
+    BOOKS_TPP_ID: process.env.BOOKS_TPP_ID,
+    BOOKS_TPP_KEY: process.env.BOOKS_TPP_KEY,
+    BOOKS_BANK_DIRECTORY: process.env.BOOKS_BANK_DIRECTORY,
+    BOOKS_TRUST_PROXY: process.env.BOOKS_TRUST_PROXY,
+  });
+  const directoryFile = options.bankDirectoryFile ?? env.bankDirectoryFile;
+  // Before the database opens: a bad directory file stops the start with nothing to clean up.
+  const extraBanks = directoryFile ? loadBankDirectoryFile(directoryFile) : [];
   const database = createDatabase<BooksDatabase>({
     url: options.databaseUrl,
     dataDir: options.databaseUrl || !options.dataDir ? undefined : join(options.dataDir, "books"),
@@ -66,13 +78,6 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
     await database.close();
     throw error;
   }
-  // scripts/start.ts passes no TPP: read the variables it registered books' TPP with at the bank.
-  const env = loadConfig({
-    BOOKS_TPP_ID: process.env.BOOKS_TPP_ID,
-    BOOKS_TPP_KEY: process.env.BOOKS_TPP_KEY,
-    BOOKS_BANK_DIRECTORY: process.env.BOOKS_BANK_DIRECTORY,
-  });
-  const directoryFile = options.bankDirectoryFile ?? env.bankDirectoryFile;
   const appInput = {
     db: database.db,
     clock,
@@ -83,7 +88,8 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
       keys: deriveKeys(secret),
       demo: options.seedDemo,
       tpp: options.tpp ?? env.tpp,
-      extraBanks: directoryFile ? loadBankDirectoryFile(directoryFile) : [],
+      extraBanks,
+      trustProxy: options.trustProxy ?? env.trustProxy,
       xs2aClient: options.xs2aClient,
     },
   };

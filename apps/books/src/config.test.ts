@@ -15,6 +15,8 @@ describe("config", () => {
       // The TPP npm start registers at the sandbox bank (scripts/start.ts reads the same variables).
       tpp: { id: "PSDDE-BAFIN-KONTOR1", key: "kontor-books-sandbox-key-change-me" },
       bankDirectoryFile: undefined,
+      // X-Forwarded-For is not believed unless the operator says a proxy sets it.
+      trustProxy: 0,
     });
   });
 
@@ -50,6 +52,17 @@ describe("config", () => {
     });
     expect(loadConfig({ BOOKS_DATABASE_URL: "postgresql://x@y/z", BOOKS_SEED_DEMO: "true" }).seedDemo).toBe(
       true,
+    );
+  });
+
+  it("trusts X-Forwarded-For only when BOOKS_TRUST_PROXY says how many proxies set it", () => {
+    expect(loadConfig({ BOOKS_TRUST_PROXY: "" }).trustProxy).toBe(0);
+    expect(loadConfig({ BOOKS_TRUST_PROXY: "false" }).trustProxy).toBe(0);
+    expect(loadConfig({ BOOKS_TRUST_PROXY: "true" }).trustProxy).toBe(1);
+    expect(loadConfig({ BOOKS_TRUST_PROXY: "YES" }).trustProxy).toBe(1);
+    expect(loadConfig({ BOOKS_TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(() => loadConfig({ BOOKS_TRUST_PROXY: "nginx" })).toThrow(
+      /BOOKS_TRUST_PROXY: expected "true", "false" or the number of proxies in front of books/,
     );
   });
 

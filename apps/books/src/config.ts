@@ -9,6 +9,22 @@ const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { error: 'expected "true" or "false"' })
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
+/**
+ * How many reverse proxies in front of books append to X-Forwarded-For: "true" is one, a number says how many
+ * (a CDN before nginx is 2). Off by default: without a proxy anyone can send the header, and the PSU's IP
+ * address would be whatever they wrote.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(true|false|yes|no|\d{1,2})$/, {
+    error: 'expected "true", "false" or the number of proxies in front of books',
+  })
+  .transform((value) =>
+    value === "true" || value === "yes" ? 1 : value === "false" || value === "no" ? 0 : Number(value),
+  );
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
 /** The TPP identity npm start registers at the sandbox bank (scripts/start.ts reads the same variables). */
@@ -44,6 +60,8 @@ const envSchema = z.object({
   ),
   /** A JSON file of further banks for the bank search (connectors/bank-directory.ts). */
   BOOKS_BANK_DIRECTORY: optional(z.string()),
+  /** Read the user's IP address from X-Forwarded-For (see trustProxy above). */
+  BOOKS_TRUST_PROXY: optional(trustProxy),
 });
 
 /** What a books process needs to start (see server.ts); parsed from the environment by loadConfig. */
@@ -59,6 +77,8 @@ export interface ServerConfig {
   tpp: { id: string; key: string };
   /** Path of the bank directory file, if any. */
   bankDirectoryFile: string | undefined;
+  /** Reverse proxies whose X-Forwarded-For entries are believed; 0 = use the socket's address. */
+  trustProxy: number;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +103,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     seedDemo: e.BOOKS_SEED_DEMO ?? e.BOOKS_DATABASE_URL === undefined,
     tpp: { id: e.BOOKS_TPP_ID, key: e.BOOKS_TPP_KEY },
     bankDirectoryFile: e.BOOKS_BANK_DIRECTORY,
+    trustProxy: e.BOOKS_TRUST_PROXY ?? 0,
   };
 }
 

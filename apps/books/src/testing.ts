@@ -60,6 +60,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     demo: false,
     tpp: { id: "PSDDE-BAFIN-TEST01", key: "books-test-tpp-key-0123456789" },
     extraBanks: [],
+    trustProxy: 0,
     ...overrides,
   };
 }

@@ -89,9 +89,15 @@ export interface PsuContext {
 }
 
 export interface CreateConsentOptions extends PsuContext {
-  redirectUri: string;
+  /** Redirect SCA: where the bank sends the PSU back. Ignored with `explicitAuthorisation`. */
+  redirectUri?: string;
   nokRedirectUri?: string;
   psuId?: string;
+  /**
+   * TPP-Explicit-Authorisation-Preferred: the consent is created without an authorisation, which the TPP
+   * then starts with `startConsentAuthorisation` (e.g. for decoupled SCA).
+   */
+  explicitAuthorisation?: boolean;
 }
 
 export interface CreateConsentResult {
@@ -107,6 +113,8 @@ export interface StartAuthorisationOptions extends PsuContext {
   redirectUri?: string;
   nokRedirectUri?: string;
   psuId?: string;
+  /** TPP-Decoupled-Preferred: the PSU approves in the bank's app; the TPP polls the SCA status. */
+  decoupledPreferred?: boolean;
 }
 
 export interface StartAuthorisationResult {
@@ -253,17 +261,22 @@ export class Xs2aClient {
 
   // -- Consents ---------------------------------------------------------------------------------
 
-  /** POST /v1/consents, asking for the redirect SCA approach. */
+  /** POST /v1/consents, asking for the redirect SCA approach, or for an explicit authorisation later. */
   async createConsent(body: ConsentsRequest, options: CreateConsentOptions): Promise<CreateConsentResult> {
+    const explicit = options.explicitAuthorisation === true;
     const outcome = await this.#call({
       method: "POST",
       target: "v1/consents",
       headers: {
         ...psuHeaders(options),
         "PSU-ID": options.psuId,
-        "TPP-Redirect-Preferred": "true",
-        "TPP-Redirect-URI": options.redirectUri,
-        "TPP-Nok-Redirect-URI": options.nokRedirectUri,
+        ...(explicit
+          ? { "TPP-Explicit-Authorisation-Preferred": "true" }
+          : {
+              "TPP-Redirect-Preferred": "true",
+              "TPP-Redirect-URI": options.redirectUri,
+              "TPP-Nok-Redirect-URI": options.nokRedirectUri,
+            }),
       },
       body,
       schema: consentsResponse201Schema,
@@ -309,7 +322,7 @@ export class Xs2aClient {
     });
   }
 
-  /** POST /v1/consents/{consentId}/authorisations — explicit start of an authorisation (redirect SCA). */
+  /** POST /v1/consents/{consentId}/authorisations — explicit start of an authorisation (redirect or decoupled SCA). */
   async startConsentAuthorisation(
     consentId: string,
     options: StartAuthorisationOptions = {},
@@ -320,7 +333,12 @@ export class Xs2aClient {
       headers: {
         ...psuHeaders(options),
         "PSU-ID": options.psuId,
-        "TPP-Redirect-Preferred": options.redirectUri === undefined ? undefined : "true",
+        "TPP-Redirect-Preferred": options.decoupledPreferred
+          ? "false"
+          : options.redirectUri === undefined
+            ? undefined
+            : "true",
+        "TPP-Decoupled-Preferred": options.decoupledPreferred ? "true" : undefined,
         "TPP-Redirect-URI": options.redirectUri,
         "TPP-Nok-Redirect-URI": options.nokRedirectUri,
       },

@@ -1,6 +1,12 @@
 /** SQL for Finances > Accounts: connections, connect flows, bank accounts and their transactions. */
 import { type Kysely, sql, type Transaction } from "kysely";
-import type { BooksDatabase, ConnectFlowKind, ConnectionStatus, OfferedAccount } from "../db/schema.ts";
+import type {
+  BooksDatabase,
+  ConnectFlowKind,
+  ConnectionStatus,
+  OfferedAccount,
+  ScaApproach,
+} from "../db/schema.ts";
 
 type Db = Kysely<BooksDatabase> | Transaction<BooksDatabase>;
 
@@ -99,6 +105,9 @@ export interface FlowRow {
   status: "redirected" | "returned" | "completed" | "failed";
   offeredAccounts: OfferedAccount[] | null;
   expiresAt: Date;
+  scaApproach: ScaApproach;
+  authorisationId: string | null;
+  createdAt: Date;
 }
 
 const FLOW_COLUMNS = [
@@ -111,11 +120,17 @@ const FLOW_COLUMNS = [
   "status",
   "offered_accounts as offeredAccounts",
   "expires_at as expiresAt",
+  "sca_approach as scaApproach",
+  "authorisation_id as authorisationId",
+  "created_at as createdAt",
 ] as const;
 
 export async function insertFlow(
   db: Db,
-  row: Omit<FlowRow, "status" | "offeredAccounts"> & { stateHash: string; now: Date },
+  row: Omit<FlowRow, "status" | "offeredAccounts" | "authorisationId" | "createdAt"> & {
+    stateHash: string;
+    now: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto("bank_connect_flows")
@@ -130,6 +145,7 @@ export async function insertFlow(
       status: "redirected",
       created_at: row.now,
       expires_at: row.expiresAt,
+      sca_approach: row.scaApproach,
     })
     .execute();
 }
@@ -151,6 +167,14 @@ export function findFlow(db: Db, organisationId: string, id: string): Promise<Fl
     .executeTakeFirst();
 }
 
+export async function setFlowAuthorisation(db: Db, id: string, authorisationId: string): Promise<void> {
+  await db
+    .updateTable("bank_connect_flows")
+    .set({ authorisation_id: authorisationId })
+    .where("id", "=", id)
+    .execute();
+}
+
 /** Moves a flow on from `from` only: a replayed callback or a double submit finds it moved already. */
 export async function advanceFlow(
   db: Db,
@@ -158,14 +182,92 @@ export async function advanceFlow(
   from: FlowRow["status"],
   to: FlowRow["status"],
   offered?: OfferedAccount[],
+  expiresAt?: Date,
 ): Promise<boolean> {
   const result = await db
     .updateTable("bank_connect_flows")
-    .set({ status: to, ...(offered ? { offered_accounts: JSON.stringify(offered) } : {}) })
+    .set({
+      status: to,
+      ...(offered ? { offered_accounts: JSON.stringify(offered) } : {}),
+      ...(expiresAt ? { expires_at: expiresAt } : {}),
+    })
     .where("id", "=", id)
     .where("status", "=", from)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+export interface ExpiredFlow {
+  id: string;
+  connectionId: string;
+  kind: ConnectFlowKind;
+  status: FlowRow["status"];
+}
+
+/**
+ * Deletes up to `limit` flows that expired before `now` and returns them. Deleting is the claim: of two
+ * requests cleaning up at once, each flow goes to one of them.
+ */
+export async function takeExpiredFlows(db: Db, now: Date, limit: number): Promise<ExpiredFlow[]> {
+  return db
+    .deleteFrom("bank_connect_flows")
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("bank_connect_flows")
+        .select("id")
+        .where("expires_at", "<", now)
+        .orderBy("expires_at")
+        .limit(limit),
+    )
+    .returning(["id", "connection_id as connectionId", "kind", "status"])
+    .execute();
+}
+
+/** Deletes one flow; false when another request took it first. */
+export async function takeFlow(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom("bank_connect_flows").where("id", "=", id).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/** A connection no account and no live flow uses: an abandoned connect attempt. */
+export async function isConnectionUnused(db: Db, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("bank_connections as c")
+    .select((eb) => [
+      eb.exists(eb.selectFrom("bank_accounts").select("id").where("connection_id", "=", id)).as("accounts"),
+      eb.exists(eb.selectFrom("bank_connect_flows").select("id").where("connection_id", "=", id)).as("flows"),
+    ])
+    .where("c.id", "=", id)
+    .executeTakeFirst();
+  return row !== undefined && !row.accounts && !row.flows;
+}
+
+export function findConnectionById(db: Db, id: string): Promise<ConnectionRow | undefined> {
+  return db.selectFrom("bank_connections").select(CONNECTION_COLUMNS).where("id", "=", id).executeTakeFirst();
+}
+
+/** Connections that still hold a usable consent but no active account any more. */
+export async function connectionsWithoutActiveAccounts(
+  db: Db,
+  ids: readonly string[],
+): Promise<ConnectionRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom("bank_connections")
+    .select(CONNECTION_COLUMNS)
+    .where("id", "in", ids)
+    .where("status", "in", ["valid", "sca_required", "pending"])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("bank_accounts")
+            .select("id")
+            .whereRef("bank_accounts.connection_id", "=", "bank_connections.id")
+            .where("bank_accounts.status", "=", "active"),
+        ),
+      ),
+    )
+    .execute();
 }
 
 export interface AccountRow {
@@ -242,7 +344,7 @@ export function selectAccount(db: Db, organisationId: string, id: string): Promi
 export function selectAccountByIban(db: Db, organisationId: string, iban: string) {
   return db
     .selectFrom("bank_accounts")
-    .select(["id", "connection_id as connectionId", "status"])
+    .select(["id", "connection_id as connectionId", "status", "name"])
     .where("organisation_id", "=", organisationId)
     .where("iban", "=", iban)
     .executeTakeFirst();

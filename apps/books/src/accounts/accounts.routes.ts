@@ -1,10 +1,8 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { z } from "zod";
 import { getAuth, requireAuth, requirePermission } from "../auth/auth.middleware.ts";
 import { addDays, berlinDate, isCalendarDate } from "../calendar.ts";
-import { canConnect as offersRedirect, searchBanks } from "../connectors/bank-directory.ts";
-import type { PsuPresence } from "../connectors/connector.ts";
+import { searchBanks } from "../connectors/bank-directory.ts";
 import { AppError } from "../errors.ts";
 import { findSyncJobsOfOrganisation, latestSyncJobs } from "../jobs/jobs.repository.ts";
 import { type AppContext, type AppEnv, wantsJson } from "../web/context.ts";
@@ -12,11 +10,13 @@ import { csrfField } from "../web/csrf.ts";
 import { renderPage } from "../web/layout.ts";
 import * as repo from "./accounts.repository.ts";
 import {
+  checkDecoupled,
   completeConnect,
   deleteAccount,
   disconnect,
   getChooser,
   handleCallback,
+  isFlowExpired,
   requestSync,
   startConnect,
   startReauth,
@@ -32,26 +32,12 @@ import {
   disconnectPage,
   jobLabel,
   syncStatusPage,
+  waitPage,
 } from "./accounts.views.ts";
+import { psuPresence } from "./psu-presence.ts";
 
 const financial = requirePermission("financial_accounting");
 const uuid = z.uuid();
-
-/** The user's own address, sent as PSU-IP-Address: the user is present, so the bank counts no unattended read. */
-function psuPresence(c: AppContext): PsuPresence {
-  let address: string | undefined;
-  try {
-    address = getConnInfo(c).remote.address;
-  } catch {
-    // In-process requests (tests) have no socket: the read is then unattended, which is the safe side.
-    address = undefined;
-  }
-  const agent = c.req.header("user-agent");
-  return {
-    ...(address ? { psuIpAddress: address } : {}),
-    ...(agent ? { psuUserAgent: agent.slice(0, 200) } : {}),
-  };
-}
 
 function origin(c: AppContext): string {
   return c.var.deps.config.publicUrl ?? new URL(c.req.url).origin;
@@ -134,7 +120,9 @@ export function accountsRoutes(): Hono<AppEnv> {
                   ? { kind: "info", text: c.var.t("accounts.notice.disconnected") }
                   : notice === "nothing"
                     ? { kind: "error", text: c.var.t("accounts.notice.nothingToSync") }
-                    : undefined,
+                    : notice === "reauth_expired"
+                      ? { kind: "error", text: c.var.t("accounts.notice.reauthExpired") }
+                      : undefined,
         },
         rows.map(summary),
       ),
@@ -150,22 +138,61 @@ export function accountsRoutes(): Hono<AppEnv> {
     return renderPage(c, {
       title: c.var.t("accounts.connect.title"),
       section: "accounts",
-      body: bankSearchPage(view(c), {
-        q,
-        banks: searchBanks(c.var.deps.banks, q),
-        canConnect: offersRedirect,
-      }),
+      body: bankSearchPage(
+        {
+          ...view(c),
+          notice:
+            c.req.query("notice") === "expired"
+              ? { kind: "error", text: c.var.t("accounts.notice.flowExpired") }
+              : undefined,
+        },
+        { q, banks: searchBanks(c.var.deps.banks, q) },
+      ),
     });
   });
 
   routes.post("/accounts/connect", financial, async (c) => {
-    const bankId = one((await formFields(c)).bankId);
-    const redirect = await startConnect(c.var.deps, getAuth(c), {
-      bankId,
-      origin: origin(c),
-      psu: psuPresence(c),
-    });
-    return c.redirect(redirect, 303);
+    const form = await formFields(c);
+    const bankId = one(form.bankId);
+    const decoupled = one(form.approach) === "DECOUPLED";
+    const psuId = one(form.psuId).slice(0, 200);
+    let started: Awaited<ReturnType<typeof startConnect>>;
+    try {
+      started = await startConnect(c.var.deps, getAuth(c), {
+        bankId,
+        origin: origin(c),
+        psu: psuPresence(c),
+        approach: decoupled ? "DECOUPLED" : "REDIRECT",
+        psuId,
+      });
+    } catch (error) {
+      // A missing or unknown user id: the same page again, with the message at the field.
+      if (error instanceof AppError && error.code === "validation_failed" && decoupled && !wantsJson(c)) {
+        const bank = c.var.deps.banks.find((b) => b.id === bankId);
+        return renderPage(
+          c,
+          {
+            title: c.var.t("accounts.connect.title"),
+            section: "accounts",
+            body: bankSearchPage(view(c), {
+              q: "",
+              banks: bank ? [bank] : [],
+              psuIdError: {
+                bankId,
+                psuId,
+                key: psuId.trim() === "" ? "accounts.connect.psuIdMissing" : "accounts.connect.psuIdUnknown",
+              },
+            }),
+          },
+          400,
+        );
+      }
+      throw error;
+    }
+    return c.redirect(
+      started.kind === "redirect" ? started.url : `/accounts/connect/${started.flowId}/wait`,
+      303,
+    );
   });
 
   routes.get("/accounts/connect/callback", financial, async (c) => {
@@ -183,7 +210,46 @@ export function accountsRoutes(): Hono<AppEnv> {
         return c.redirect("/accounts", 303);
       case "failed":
         return c.redirect("/accounts?notice=connect_failed", 303);
+      case "expired":
+        return c.redirect(
+          result.restart === "connect"
+            ? "/accounts/connect?notice=expired"
+            : "/accounts?notice=reauth_expired",
+          303,
+        );
     }
+  });
+
+  /**
+   * The waiting page of a decoupled connect. Each request asks the bank once. Without JavaScript the page
+   * reloads itself every few seconds and has a "Check again" button; with it, sca-wait.js asks for JSON.
+   */
+  routes.get("/accounts/connect/:flowId/wait", financial, async (c) => {
+    const flowId = c.req.param("flowId");
+    if (!uuid.safeParse(flowId).success) throw new AppError("not_found");
+    const state = await checkDecoupled(c.var.deps, getAuth(c), { flowId, psu: psuPresence(c) });
+    const self = `/accounts/connect/${flowId}/wait`;
+    const next =
+      state.kind === "choose" ? `/accounts/connect/${flowId}` : state.kind === "done" ? "/accounts" : self;
+    if (wantsJson(c)) {
+      c.header("Cache-Control", "no-store");
+      return c.json({
+        state: state.kind,
+        next,
+        ...(state.kind === "waiting"
+          ? {
+              secondsLeft: Math.max(0, Math.round((state.expiresAt.getTime() - state.now.getTime()) / 1000)),
+            }
+          : {}),
+      });
+    }
+    if (state.kind === "choose" || state.kind === "done") return c.redirect(next, 303);
+    return renderPage(c, {
+      title: c.var.t("accounts.wait.title"),
+      section: "accounts",
+      body: waitPage(view(c), { flowId, state }),
+      ...(state.kind === "waiting" ? { refreshSeconds: 5, scripts: [c.var.assets.scaWaitScript] } : {}),
+    });
   });
 
   routes.get("/accounts/sync/status.json", requireAuth, async (c) => {
@@ -241,7 +307,13 @@ export function accountsRoutes(): Hono<AppEnv> {
   routes.get("/accounts/connect/:flowId", financial, async (c) => {
     const flowId = c.req.param("flowId");
     if (!uuid.safeParse(flowId).success) throw new AppError("not_found");
-    const chooser = await getChooser(c.var.deps, getAuth(c), flowId);
+    let chooser: Awaited<ReturnType<typeof getChooser>>;
+    try {
+      chooser = await getChooser(c.var.deps, getAuth(c), flowId);
+    } catch (error) {
+      if (isFlowExpired(error) && !wantsJson(c)) return c.redirect("/accounts/connect?notice=expired", 303);
+      throw error;
+    }
     return renderPage(c, {
       title: c.var.t("accounts.choose.title"),
       section: "accounts",
@@ -258,7 +330,13 @@ export function accountsRoutes(): Hono<AppEnv> {
       name: one(form[`name_${iban}`]),
       importFrom: one(form[`importFrom_${iban}`]),
     }));
-    const ids = await completeConnect(c.var.deps, getAuth(c), { flowId, choices, psu: psuPresence(c) });
+    let ids: string[];
+    try {
+      ids = await completeConnect(c.var.deps, getAuth(c), { flowId, choices, psu: psuPresence(c) });
+    } catch (error) {
+      if (isFlowExpired(error) && !wantsJson(c)) return c.redirect("/accounts/connect?notice=expired", 303);
+      throw error;
+    }
     const jobs = await c.var.deps.db
       .selectFrom("sync_jobs")
       .select("id")

@@ -5,12 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { normalizeIban } from "@kontor/money";
+import type { Transaction } from "kysely";
 import { recordAudit } from "../audit/audit.service.ts";
 import type { AuthContext } from "../auth/auth.service.ts";
 import { addDays, berlinDate, isCalendarDate } from "../calendar.ts";
-import { type BankDirectoryEntry, canConnect } from "../connectors/bank-directory.ts";
-import { ConnectorError, type PsuPresence } from "../connectors/connector.ts";
-import type { OfferedAccount } from "../db/schema.ts";
+import { type BankDirectoryEntry, offersApproach } from "../connectors/bank-directory.ts";
+import { ConnectorError, type PsuPresence, type ScaProgress } from "../connectors/connector.ts";
+import type { BooksDatabase, ConnectFlowKind, OfferedAccount, ScaApproach } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { cancelQueuedSyncJobs, enqueueSyncJob } from "../jobs/jobs.repository.ts";
 import { randomToken, sha256Hex } from "../security/keys.ts";
@@ -28,8 +29,15 @@ export const CONSENT_FREQUENCY_PER_DAY = 4;
  * again — a later full re-read to close a gap would be refused.
  */
 export const MAX_IMPORT_DAYS = 90;
-/** The user has this long at the bank before the state token is refused. */
+/**
+ * The user has this long at the bank (redirect pages or banking app), and again this long at the IBAN
+ * chooser, before the flow is refused and removed.
+ */
 export const FLOW_TTL_MS = 30 * 60_000;
+/** Expired flows removed per cleanup: bounds the bank calls (ending abandoned consents) one request makes. */
+export const CLEANUP_BATCH = 20;
+/** PSU-ID: a login name at the bank; the Berlin Group gives no length, 70 is its usual Max70Text. */
+export const MAX_PSU_ID_LENGTH = 70;
 
 type Deps = Pick<AppDeps, "db" | "clock" | "logger" | "secretBox" | "connectorFor" | "banks">;
 
@@ -56,8 +64,10 @@ async function newFlow(
   deps: Deps,
   auth: AuthContext,
   connectionId: string,
-  kind: "connect" | "sca_again" | "reconsent",
+  kind: ConnectFlowKind,
+  scaApproach: ScaApproach = "REDIRECT",
 ) {
+  await removeExpiredFlows(deps);
   const now = deps.clock.now();
   const state = randomToken();
   const flowId = randomUUID();
@@ -69,10 +79,54 @@ async function newFlow(
     sessionHash: auth.session.tokenHash,
     connectionId,
     kind,
+    scaApproach,
     expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
     now,
   });
   return { state, flowId };
+}
+
+/**
+ * Removes flows that expired, at most CLEANUP_BATCH per call, with what they left behind (see
+ * abandonConnection). Called whenever a flow starts or is read, so no scheduler is needed: a books that
+ * nobody uses keeps a few stale rows, and the next user's click clears them.
+ */
+export async function removeExpiredFlows(deps: Deps): Promise<number> {
+  const taken = await repo.takeExpiredFlows(deps.db, deps.clock.now(), CLEANUP_BATCH);
+  for (const flow of taken) await abandonConnection(deps, flow);
+  return taken.length;
+}
+
+/** One expired flow, found while reading it: removed now rather than at the next cleanup. */
+async function expireFlow(deps: Deps, flow: Pick<repo.FlowRow, "id" | "connectionId" | "kind">) {
+  if (await repo.takeFlow(deps.db, flow.id)) await abandonConnection(deps, flow);
+}
+
+/**
+ * After its flow is gone, the connection of a connect attempt that never got an account goes too. Its
+ * consent is ended at the bank: the sandbox bank (like many) keeps an unfinished consent "received" until
+ * its validUntil, 180 days on, and a decoupled request would wait in the user's banking app all that time;
+ * approving it there would give books a consent it no longer knows. Ending it is best effort: the rows are
+ * already gone, and a consent the bank keeps can do nothing without the SCA that never came.
+ */
+async function abandonConnection(deps: Deps, flow: { connectionId: string; kind: ConnectFlowKind }) {
+  // SCA again runs on a connection in use; an unfinished one leaves it as it was.
+  if (flow.kind === "sca_again") return;
+  if (!(await repo.isConnectionUnused(deps.db, flow.connectionId))) return;
+  const connection = await repo.findConnectionById(deps.db, flow.connectionId);
+  if (!connection) return;
+  await repo.deleteConnection(deps.db, connection.id);
+  if (connection.consentIdSealed && (connection.status === "pending" || connection.status === "valid")) {
+    await endConsentQuietly(deps, connection, "abandoned connect attempt");
+  }
+}
+
+async function endConsentQuietly(deps: Deps, connection: repo.ConnectionRow, why: string) {
+  try {
+    await deps.connectorFor(connection.bankId).deleteConsent(openConsentId(deps, connection));
+  } catch (error) {
+    deps.logger.warn("could not end a consent at the bank", { connectionId: connection.id, why, error });
+  }
 }
 
 function openConsentId(
@@ -87,17 +141,29 @@ function openConsentId(
   );
 }
 
+export type ConnectStart = { kind: "redirect"; url: string } | { kind: "wait"; flowId: string };
+
 /**
  * "Connect": a bank-offered consent (the user picks the accounts at the bank), a pending connection and a
- * flow whose state token comes back in the redirect. Returns the bank's SCA page.
+ * flow. With redirect SCA the state token comes back in the redirect and the result is the bank's SCA page;
+ * with decoupled SCA the user approves in the bank's app and the result is books' waiting page.
  */
 export async function startConnect(
   deps: Deps,
   auth: AuthContext,
-  input: { bankId: string; origin: string; psu: PsuPresence },
-): Promise<string> {
+  input: { bankId: string; origin: string; psu: PsuPresence; approach?: ScaApproach; psuId?: string },
+): Promise<ConnectStart> {
   const bank = findBank(deps, input.bankId);
-  if (!canConnect(bank)) throw new AppError("bad_request", { message: `${bank.id} offers no redirect SCA` });
+  const approach = input.approach ?? "REDIRECT";
+  if (!offersApproach(bank, approach)) {
+    throw new AppError("bad_request", { message: `${bank.id} does not offer ${approach} SCA` });
+  }
+  const psuId = input.psuId?.trim() ?? "";
+  if (approach === "DECOUPLED" && (psuId === "" || psuId.length > MAX_PSU_ID_LENGTH)) {
+    throw new AppError("validation_failed", {
+      issues: [{ path: "psuId", message: `your user id at the bank, 1 to ${MAX_PSU_ID_LENGTH} characters` }],
+    });
+  }
   const now = deps.clock.now();
   const connectionId = randomUUID();
   await repo.insertConnection(deps.db, {
@@ -108,13 +174,22 @@ export async function startConnect(
     createdBy: auth.user.id,
     now,
   });
-  return createConsentFor(deps, auth, {
-    connectionId,
-    bank,
-    origin: input.origin,
-    psu: input.psu,
-    kind: "connect",
-  });
+  if (approach === "DECOUPLED") {
+    return {
+      kind: "wait",
+      flowId: await createDecoupledConsentFor(deps, auth, { connectionId, bank, psuId, psu: input.psu }),
+    };
+  }
+  return {
+    kind: "redirect",
+    url: await createConsentFor(deps, auth, {
+      connectionId,
+      bank,
+      origin: input.origin,
+      psu: input.psu,
+      kind: "connect",
+    }),
+  };
 }
 
 async function createConsentFor(
@@ -150,14 +225,63 @@ async function createConsentFor(
   }
 }
 
+async function createDecoupledConsentFor(
+  deps: Deps,
+  auth: AuthContext,
+  input: { connectionId: string; bank: BankDirectoryEntry; psuId: string; psu: PsuPresence },
+): Promise<string> {
+  const { flowId } = await newFlow(deps, auth, input.connectionId, "connect", "DECOUPLED");
+  try {
+    const sca = await deps.connectorFor(input.bank.id).createDecoupledConsent({
+      ...input.psu,
+      psuId: input.psuId,
+      validUntil: addDays(berlinDate(deps.clock.now()), CONSENT_VALIDITY_DAYS),
+      frequencyPerDay: CONSENT_FREQUENCY_PER_DAY,
+    });
+    await repo.updateConnection(deps.db, input.connectionId, {
+      consentIdSealed: deps.secretBox.seal(
+        sca.consentId,
+        consentContext(auth.organisation.id, input.connectionId),
+      ),
+      now: deps.clock.now(),
+    });
+    await repo.setFlowAuthorisation(deps.db, flowId, sca.authorisationId);
+    return flowId;
+  } catch (error) {
+    await repo.deleteConnection(deps.db, input.connectionId);
+    if (error instanceof ConnectorError && error.kind === "psu_unknown") {
+      throw new AppError("validation_failed", {
+        issues: [{ path: "psuId", message: "the bank does not know this user id" }],
+        cause: error,
+      });
+    }
+    throw bankFailure(error);
+  }
+}
+
 export type CallbackResult =
   | { kind: "choose"; flowId: string }
   | { kind: "done"; relinked: number }
-  | { kind: "failed"; reason: "cancelled" | "not_valid" };
+  | { kind: "failed"; reason: "cancelled" | "not_valid" }
+  /** The flow ran out (or is unknown): nothing happened, the user starts again from `restart`. */
+  | { kind: "expired"; restart: "connect" | "accounts" };
+
+function assertOwnFlow(flow: repo.FlowRow, auth: AuthContext) {
+  if (
+    flow.organisationId !== auth.organisation.id ||
+    flow.userId !== auth.user.id ||
+    flow.sessionHash !== auth.session.tokenHash
+  ) {
+    throw new AppError("forbidden", { message: "connect state does not belong to this session" });
+  }
+}
+
+const restartOf = (flow: Pick<repo.FlowRow, "kind">) => (flow.kind === "connect" ? "connect" : "accounts");
 
 /**
  * The bank sent the user back. The state token must belong to a flow started in this very session (so a
- * link planted by someone else completes nothing), be unused and unexpired.
+ * link planted by someone else completes nothing), be unused and unexpired. An unknown state is most
+ * likely a flow that expired and was removed, so it is answered like an expired one: start again.
  */
 export async function handleCallback(
   deps: Deps,
@@ -166,36 +290,55 @@ export async function handleCallback(
 ): Promise<CallbackResult> {
   const now = deps.clock.now();
   const flow = await repo.findFlowByState(deps.db, sha256Hex(input.state));
-  if (
-    !flow ||
-    flow.organisationId !== auth.organisation.id ||
-    flow.userId !== auth.user.id ||
-    flow.sessionHash !== auth.session.tokenHash
-  ) {
-    throw new AppError("forbidden", { message: "connect state does not belong to this session" });
+  if (!flow) {
+    await removeExpiredFlows(deps);
+    return { kind: "expired", restart: "connect" };
   }
-  if (flow.status !== "redirected" || flow.expiresAt.getTime() < now.getTime()) {
+  assertOwnFlow(flow, auth);
+  if (flow.expiresAt.getTime() <= now.getTime()) {
+    await expireFlow(deps, flow);
+    return { kind: "expired", restart: restartOf(flow) };
+  }
+  await removeExpiredFlows(deps);
+  if (flow.status !== "redirected" || flow.scaApproach !== "REDIRECT") {
     throw new AppError("conflict", { message: `connect flow is ${flow.status}` });
   }
   const connection = await repo.findConnection(deps.db, auth.organisation.id, flow.connectionId);
   if (!connection) throw new AppError("not_found");
+  if (input.outcome === "nok") return failFlow(deps, flow, connection, "cancelled");
+  return finishSca(deps, auth, flow, connection, input.psu);
+}
+
+async function failFlow(
+  deps: Deps,
+  flow: repo.FlowRow,
+  connection: repo.ConnectionRow,
+  reason: "cancelled" | "not_valid",
+): Promise<CallbackResult> {
+  await repo.advanceFlow(deps.db, flow.id, "redirected", "failed");
+  if (flow.kind !== "sca_again")
+    await repo.updateConnection(deps.db, connection.id, { status: "rejected", now: deps.clock.now() });
+  return { kind: "failed", reason };
+}
+
+/** SCA at the bank is over (redirect callback, or a decoupled approval): what the consent now allows. */
+async function finishSca(
+  deps: Deps,
+  auth: AuthContext,
+  flow: repo.FlowRow,
+  connection: repo.ConnectionRow,
+  psu: PsuPresence,
+): Promise<CallbackResult> {
+  const now = deps.clock.now();
   const connector = deps.connectorFor(connection.bankId);
   const consentId = openConsentId(deps, connection);
-  const fail = async (reason: "cancelled" | "not_valid"): Promise<CallbackResult> => {
-    await repo.advanceFlow(deps.db, flow.id, "redirected", "failed");
-    if (flow.kind !== "sca_again")
-      await repo.updateConnection(deps.db, connection.id, { status: "rejected", now });
-    return { kind: "failed", reason };
-  };
-  if (input.outcome === "nok") return fail("cancelled");
-
   let details: Awaited<ReturnType<typeof connector.getConsent>>;
   try {
     details = await connector.getConsent(consentId);
   } catch (error) {
     throw bankFailure(error);
   }
-  if (details.state !== "valid") return fail("not_valid");
+  if (details.state !== "valid") return failFlow(deps, flow, connection, "not_valid");
   const consentValues = {
     status: "valid" as const,
     validUntil: details.validUntil,
@@ -214,7 +357,7 @@ export async function handleCallback(
       const accounts = (await repo.selectAccounts(trx, auth.organisation.id)).filter(
         (a) => a.connectionId === connection.id && a.status === "active",
       );
-      for (const account of accounts) await queueSync(trx, auth, account.id, "manual", input.psu, now);
+      for (const account of accounts) await queueSync(trx, auth, account.id, "manual", psu, now);
       await recordAudit(trx, deps.clock, auth.organisation.id, {
         actor: { userId: auth.user.id, label: auth.user.email },
         action: "bank.reauthorised",
@@ -227,55 +370,180 @@ export async function handleCallback(
 
   let offered: OfferedAccount[];
   try {
-    offered = await connector.listAccounts(consentId, input.psu);
+    offered = await connector.listAccounts(consentId, psu);
   } catch (error) {
     throw bankFailure(error);
   }
 
   if (flow.kind === "reconsent") {
-    // A new consent for an expired or revoked one: the accounts with the same IBANs move onto it and
-    // keep their history.
-    return deps.db.transaction().execute(async (trx) => {
+    // A new consent for an expired or revoked one: every connected account whose IBAN it covers moves onto it
+    // and keeps its history; the accounts it does not cover stay on the old connection, whose state shows
+    // that they need the user.
+    const result = await deps.db.transaction().execute(async (trx) => {
       if (!(await repo.advanceFlow(trx, flow.id, "redirected", "completed", offered)))
         throw new AppError("conflict");
       await repo.updateConnection(trx, connection.id, consentValues);
-      let relinked = 0;
-      for (const account of offered) {
-        const existing = await repo.selectAccountByIban(trx, auth.organisation.id, account.iban);
-        if (!existing || existing.connectionId === connection.id) continue;
-        await trx
-          .updateTable("bank_accounts")
-          .set({
-            connection_id: connection.id,
-            resource_id: account.resourceId,
-            status: "active",
-            last_error: null,
-          })
-          .where("id", "=", existing.id)
-          .execute();
-        await queueSync(trx, auth, existing.id, "manual", input.psu, now);
-        relinked += 1;
-      }
+      const moved = await moveCoveredAccounts(trx, auth, { connectionId: connection.id, offered, psu, now });
       await recordAudit(trx, deps.clock, auth.organisation.id, {
         actor: { userId: auth.user.id, label: auth.user.email },
         action: "bank.reauthorised",
         subject: connection.id,
-        details: { bank: connection.bankName, accounts: relinked, newConsent: true },
+        details: {
+          bank: connection.bankName,
+          accounts: moved.accountIds.length,
+          newConsent: true,
+          replacedConnections: moved.emptied.length,
+        },
       });
-      return { kind: "done", relinked };
+      return moved;
     });
+    for (const emptied of result.emptied) await endConsentQuietly(deps, emptied, "replaced by a new consent");
+    return { kind: "done", relinked: result.accountIds.length };
   }
 
   await repo.updateConnection(deps.db, connection.id, consentValues);
-  if (!(await repo.advanceFlow(deps.db, flow.id, "redirected", "returned", offered)))
+  // The user now chooses at leisure: the chooser gets a fresh lifetime of its own.
+  const chooserUntil = new Date(now.getTime() + FLOW_TTL_MS);
+  if (!(await repo.advanceFlow(deps.db, flow.id, "redirected", "returned", offered, chooserUntil)))
     throw new AppError("conflict");
   return { kind: "choose", flowId: flow.id };
+}
+
+/**
+ * Accounts of the organisation whose IBAN the new consent covers move onto its connection: books reads an
+ * IBAN through the newest consent that covers it, and never holds two accounts for one IBAN. Disconnected
+ * accounts stay disconnected (the user chose that; the chooser offers them again). A connection left with
+ * no active account is over: it is marked disconnected here and its consent ended at the bank afterwards.
+ */
+async function moveCoveredAccounts(
+  trx: Transaction<BooksDatabase>,
+  auth: AuthContext,
+  input: {
+    connectionId: string;
+    offered: readonly OfferedAccount[];
+    psu: PsuPresence;
+    now: Date;
+    /** IBANs already handled by the caller, with the connections they came from. */
+    handled?: ReadonlyMap<string, string | null>;
+  },
+): Promise<{ accountIds: string[]; emptied: repo.ConnectionRow[] }> {
+  const sources = new Set<string>();
+  for (const from of input.handled?.values() ?? [])
+    if (from && from !== input.connectionId) sources.add(from);
+  const accountIds: string[] = [];
+  for (const account of input.offered) {
+    if (input.handled?.has(account.iban)) continue;
+    const existing = await repo.selectAccountByIban(trx, auth.organisation.id, account.iban);
+    if (!existing || existing.connectionId === input.connectionId || existing.status !== "active") continue;
+    await trx
+      .updateTable("bank_accounts")
+      .set({ connection_id: input.connectionId, resource_id: account.resourceId, last_error: null })
+      .where("id", "=", existing.id)
+      .execute();
+    sources.add(existing.connectionId);
+    await queueSync(trx, auth, existing.id, "manual", input.psu, input.now);
+    accountIds.push(existing.id);
+  }
+  const emptied = await repo.connectionsWithoutActiveAccounts(trx, [...sources]);
+  for (const connection of emptied) {
+    await repo.updateConnection(trx, connection.id, { status: "disconnected", now: input.now });
+  }
+  return { accountIds, emptied };
+}
+
+export type WaitState =
+  | { kind: "waiting"; bankName: string; startedAt: Date; expiresAt: Date; now: Date }
+  | { kind: "choose"; flowId: string }
+  | { kind: "done" }
+  | { kind: "failed" }
+  | { kind: "expired" };
+
+/**
+ * The waiting page of a decoupled connect asks the bank how the approval stands. Each look is one
+ * GET of the authorisation's SCA status; once finalised, the flow continues exactly as after a redirect.
+ */
+export async function checkDecoupled(
+  deps: Deps,
+  auth: AuthContext,
+  input: { flowId: string; psu: PsuPresence },
+): Promise<WaitState> {
+  const now = deps.clock.now();
+  const flow = await repo.findFlow(deps.db, auth.organisation.id, input.flowId);
+  // Gone: it expired and a cleanup removed it.
+  if (!flow) return { kind: "expired" };
+  assertOwnFlow(flow, auth);
+  if (flow.scaApproach !== "DECOUPLED" || !flow.authorisationId) throw new AppError("not_found");
+  switch (flow.status) {
+    case "returned":
+      return { kind: "choose", flowId: flow.id };
+    case "completed":
+      return { kind: "done" };
+    case "failed":
+      return { kind: "failed" };
+    case "redirected":
+      break;
+    default: {
+      const never: never = flow.status;
+      throw new Error(`unknown flow status ${String(never)}`);
+    }
+  }
+  if (flow.expiresAt.getTime() <= now.getTime()) {
+    await expireFlow(deps, flow);
+    return { kind: "expired" };
+  }
+  await removeExpiredFlows(deps);
+  const connection = await repo.findConnection(deps.db, auth.organisation.id, flow.connectionId);
+  if (!connection) return { kind: "expired" };
+  let progress: ScaProgress;
+  try {
+    progress = await deps
+      .connectorFor(connection.bankId)
+      .getScaStatus(openConsentId(deps, connection), flow.authorisationId);
+  } catch (error) {
+    // The consent ended at the bank while we waited (rejected, revoked): the approval will not come.
+    if (error instanceof ConnectorError && error.kind.startsWith("consent_")) progress = "failed";
+    else throw bankFailure(error);
+  }
+  switch (progress) {
+    case "waiting":
+      return {
+        kind: "waiting",
+        bankName: connection.bankName,
+        startedAt: flow.createdAt,
+        expiresAt: flow.expiresAt,
+        now,
+      };
+    case "failed":
+      await failFlow(deps, flow, connection, "not_valid");
+      return { kind: "failed" };
+    case "finalised": {
+      const result = await finishSca(deps, auth, flow, connection, input.psu);
+      return result.kind === "choose"
+        ? result
+        : result.kind === "done"
+          ? { kind: "done" }
+          : { kind: "failed" };
+    }
+    default: {
+      const never: never = progress;
+      throw new Error(`unknown SCA progress ${String(never)}`);
+    }
+  }
 }
 
 export interface ChooserView {
   flowId: string;
   bankName: string;
-  accounts: Array<OfferedAccount & { alreadyConnected: boolean }>;
+  accounts: Array<
+    OfferedAccount & {
+      /** Already an active account in books: it moves to this connection by itself. */
+      alreadyConnected: boolean;
+      /** In books but disconnected: choosing it connects it again, with its history. */
+      known: boolean;
+      /** Its name in books, when it is there. */
+      nameInBooks: string | null;
+    }
+  >;
   earliest: string;
   today: string;
 }
@@ -288,7 +556,12 @@ export async function getChooser(deps: Deps, auth: AuthContext, flowId: string):
   const accounts = [];
   for (const account of flow.offeredAccounts ?? []) {
     const existing = await repo.selectAccountByIban(deps.db, auth.organisation.id, account.iban);
-    accounts.push({ ...account, alreadyConnected: existing?.status === "active" });
+    accounts.push({
+      ...account,
+      alreadyConnected: existing?.status === "active",
+      known: existing !== undefined,
+      nameInBooks: existing?.name ?? null,
+    });
   }
   return {
     flowId,
@@ -299,11 +572,21 @@ export async function getChooser(deps: Deps, auth: AuthContext, flowId: string):
   };
 }
 
+/** The error of a flow that ran out while the user chose: the route sends them to start again. */
+export function isFlowExpired(error: unknown): boolean {
+  return error instanceof AppError && error.code === "conflict" && error.details.flow === "expired";
+}
+
 async function loadReturnedFlow(deps: Deps, auth: AuthContext, flowId: string) {
   const flow = await repo.findFlow(deps.db, auth.organisation.id, flowId);
-  if (!flow || flow.userId !== auth.user.id || flow.sessionHash !== auth.session.tokenHash) {
+  if (flow && (flow.userId !== auth.user.id || flow.sessionHash !== auth.session.tokenHash)) {
     throw new AppError("not_found", { message: `flow ${flowId}` });
   }
+  if (!flow || flow.expiresAt.getTime() <= deps.clock.now().getTime()) {
+    if (flow) await expireFlow(deps, flow);
+    throw new AppError("conflict", { message: `flow ${flowId} expired`, details: { flow: "expired" } });
+  }
+  await removeExpiredFlows(deps);
   if (flow.status !== "returned") throw new AppError("conflict", { message: `flow is ${flow.status}` });
   return flow;
 }
@@ -316,7 +599,8 @@ export interface AccountChoice {
 
 /**
  * The chosen IBANs become bank accounts, each with its first sync queued in the same transaction. An IBAN
- * connected before and since disconnected is linked again and keeps its history.
+ * connected before and since disconnected is linked again and keeps its history; an IBAN connected now
+ * moves to this consent by itself (moveCoveredAccounts).
  */
 export async function completeConnect(
   deps: Deps,
@@ -329,7 +613,13 @@ export async function completeConnect(
   const earliest = addDays(today, -MAX_IMPORT_DAYS);
   const offered = new Map((flow.offeredAccounts ?? []).map((a) => [a.iban, a]));
   const issues: Array<{ path: string; message: string }> = [];
-  if (input.choices.length === 0) issues.push({ path: "iban", message: "choose at least one account" });
+  let connectedAlready = 0;
+  for (const account of offered.values()) {
+    const existing = await repo.selectAccountByIban(deps.db, auth.organisation.id, account.iban);
+    if (existing?.status === "active" && existing.connectionId !== flow.connectionId) connectedAlready += 1;
+  }
+  if (input.choices.length === 0 && connectedAlready === 0)
+    issues.push({ path: "iban", message: "choose at least one account" });
   input.choices.forEach((choice, index) => {
     if (!offered.has(choice.iban))
       issues.push({ path: `accounts.${index}.iban`, message: "not offered by the bank" });
@@ -342,9 +632,10 @@ export async function completeConnect(
   });
   if (issues.length > 0) throw new AppError("validation_failed", { issues });
 
-  return deps.db.transaction().execute(async (trx) => {
+  const result = await deps.db.transaction().execute(async (trx) => {
     if (!(await repo.advanceFlow(trx, flow.id, "returned", "completed"))) throw new AppError("conflict");
     const ids: string[] = [];
+    const handled = new Map<string, string | null>();
     for (const choice of input.choices) {
       const account = offered.get(choice.iban);
       if (!account) continue;
@@ -353,6 +644,7 @@ export async function completeConnect(
         auth.organisation.id,
         normalizeIban(choice.iban) ?? choice.iban,
       );
+      handled.set(account.iban, existing?.connectionId ?? null);
       let id: string;
       if (existing) {
         id = existing.id;
@@ -394,8 +686,29 @@ export async function completeConnect(
         details: { name: choice.name.trim(), iban: maskIban(account.iban), importFrom: choice.importFrom },
       });
     }
-    return ids;
+    const moved = await moveCoveredAccounts(trx, auth, {
+      connectionId: flow.connectionId,
+      offered: [...offered.values()],
+      psu: input.psu,
+      now,
+      handled,
+    });
+    if (moved.accountIds.length > 0) {
+      await recordAudit(trx, deps.clock, auth.organisation.id, {
+        actor: { userId: auth.user.id, label: auth.user.email },
+        action: "bank.reauthorised",
+        subject: flow.connectionId,
+        details: {
+          accounts: moved.accountIds.length,
+          newConsent: true,
+          replacedConnections: moved.emptied.length,
+        },
+      });
+    }
+    return { ids: [...ids, ...moved.accountIds], emptied: moved.emptied };
   });
+  for (const emptied of result.emptied) await endConsentQuietly(deps, emptied, "replaced by a new consent");
+  return result.ids;
 }
 
 function maskIban(iban: string): string {

@@ -1,6 +1,6 @@
 import { formatIban } from "@kontor/money";
 import { html, raw } from "hono/html";
-import type { BankDirectoryEntry } from "../connectors/bank-directory.ts";
+import { type BankDirectoryEntry, offersApproach } from "../connectors/bank-directory.ts";
 import type { ConnectionStatus } from "../db/schema.ts";
 import type { SyncJob } from "../jobs/jobs.repository.ts";
 import {
@@ -13,7 +13,7 @@ import {
 } from "../web/i18n.ts";
 import type { Html } from "../web/layout.ts";
 import type { TransactionFilter, TransactionRow } from "./accounts.repository.ts";
-import type { ChooserView } from "./accounts.service.ts";
+import type { ChooserView, WaitState } from "./accounts.service.ts";
 
 /** One row of Finances > Accounts. */
 export interface AccountSummary {
@@ -199,13 +199,14 @@ function flowHeader(t: Translate, title: MessageKey, step: number): Html {
     </ol>`;
 }
 
-/** Step 2: search the bank directory, then Connect. */
+/** Step 2: search the bank directory, then Connect (redirect) or approve in the banking app (decoupled). */
 export function bankSearchPage(
   view: AccountsView & { csrf: Html },
   input: {
     q: string;
     banks: readonly BankDirectoryEntry[];
-    canConnect: (bank: BankDirectoryEntry) => boolean;
+    /** The decoupled form of this bank was sent with a problem in the user id. */
+    psuIdError?: { bankId: string; psuId: string; key: MessageKey } | undefined;
   },
 ): Html {
   const { t } = view;
@@ -221,27 +222,91 @@ export function bankSearchPage(
         input.banks.length === 0
           ? html`<p class="muted">${t("accounts.connect.noResults")}</p>`
           : html`<ul class="bank-list">
-              ${input.banks.map(
-                (bank) => html`<li>
-                  <div>
-                    <strong>${bank.name}</strong><br />
-                    <span class="muted mono">${bank.bic}</span>
-                    <span class="muted">· ${t("accounts.connect.sca", { approaches: bank.scaApproaches.join(", ") })}</span>
-                  </div>
-                  ${
-                    input.canConnect(bank)
-                      ? html`<form method="post" action="/accounts/connect">
-                          ${view.csrf}
-                          <input type="hidden" name="bankId" value="${bank.id}" />
-                          <button type="submit" class="button primary" aria-label="${t("accounts.connect.connectBank", { bank: bank.name })}">${t("accounts.connect.connect")}</button>
-                        </form>`
-                      : html`<span class="muted">${t("accounts.connect.noRedirect")}</span>`
-                  }
-                </li>`,
-              )}
+              ${input.banks.map((bank) => bankEntry(view, bank, input.psuIdError))}
             </ul>`
       }
       <p class="hint">${t("accounts.connect.hint")}</p>
+    </section>`;
+}
+
+function bankEntry(
+  view: AccountsView & { csrf: Html },
+  bank: BankDirectoryEntry,
+  psuIdError: { bankId: string; psuId: string; key: MessageKey } | undefined,
+): Html {
+  const { t } = view;
+  const redirect = offersApproach(bank, "REDIRECT");
+  const decoupled = offersApproach(bank, "DECOUPLED");
+  const error = psuIdError?.bankId === bank.id ? psuIdError : undefined;
+  const fieldId = `psuId-${bank.id}`;
+  return html`<li>
+    <div>
+      <strong>${bank.name}</strong><br />
+      <span class="muted mono">${bank.bic}</span>
+      <span class="muted">· ${t("accounts.connect.sca", { approaches: bank.scaApproaches.join(", ") })}</span>
+    </div>
+    ${
+      redirect
+        ? html`<form method="post" action="/accounts/connect">
+            ${view.csrf}
+            <input type="hidden" name="bankId" value="${bank.id}" />
+            <button type="submit" class="button primary" aria-label="${t("accounts.connect.connectBank", { bank: bank.name })}">${t("accounts.connect.connect")}</button>
+          </form>`
+        : ""
+    }
+    ${redirect && decoupled ? html`<span class="muted">${t("accounts.connect.or")}</span>` : ""}
+    ${
+      decoupled
+        ? html`<form method="post" action="/accounts/connect" class="decoupled">
+            ${view.csrf}
+            <input type="hidden" name="bankId" value="${bank.id}" />
+            <input type="hidden" name="approach" value="DECOUPLED" />
+            <div class="field">
+              <label for="${fieldId}">${t("accounts.connect.psuId", { bank: bank.name })}</label>
+              <input id="${fieldId}" name="psuId" value="${error?.psuId ?? ""}" maxlength="70" autocomplete="username" required
+                aria-describedby="${fieldId}-hint${error ? html` ${fieldId}-error` : ""}" ${error ? html`aria-invalid="true"` : ""} />
+              <span id="${fieldId}-hint" class="hint">${t("accounts.connect.psuIdHint")}</span>
+              ${error ? html`<span id="${fieldId}-error" class="field-error" role="alert">${t(error.key)}</span>` : ""}
+            </div>
+            <button type="submit" class="button ${redirect ? "secondary" : "primary"}" aria-label="${t("accounts.connect.decoupledBank", { bank: bank.name })}">${t("accounts.connect.decoupled")}</button>
+          </form>`
+        : ""
+    }
+    ${redirect || decoupled ? "" : html`<span class="muted">${t("accounts.connect.noRedirect")}</span>`}
+  </li>`;
+}
+
+/** Step 3 of a decoupled connect: waiting for the approval in the bank's app. */
+export function waitPage(
+  view: AccountsView,
+  input: { flowId: string; state: WaitState & { kind: "waiting" | "failed" | "expired" } },
+): Html {
+  const { t, locale } = view;
+  const url = `/accounts/connect/${input.flowId}/wait`;
+  const { state } = input;
+  if (state.kind !== "waiting") {
+    return html`${flowHeader(t, "accounts.wait.title", 2)}
+      <section class="card">
+        <p class="notice error" role="alert">${t(state.kind === "failed" ? "accounts.wait.failed" : "accounts.wait.expired")}</p>
+        <p><a class="button primary" href="/accounts/connect">${t("accounts.wait.restart")}</a>
+          <a class="button secondary" href="/accounts">${t("accounts.new.back")}</a></p>
+      </section>`;
+  }
+  const total = state.expiresAt.getTime() - state.startedAt.getTime();
+  const left = Math.max(0, state.expiresAt.getTime() - state.now.getTime());
+  return html`${flowHeader(t, "accounts.wait.title", 2)}
+    <section class="card" data-sca-wait="${url}">
+      <p>${t("accounts.wait.text", { bank: state.bankName })}</p>
+      <label for="sca-wait-progress">${t("accounts.wait.progress")}</label>
+      <progress id="sca-wait-progress" max="${total}" value="${left}">${Math.round((left / Math.max(1, total)) * 100)} %</progress>
+      <p class="muted" role="status">${t("accounts.wait.until", {
+        since: formatDateTime(locale, state.startedAt),
+        until: formatDateTime(locale, state.expiresAt),
+      })}</p>
+      <form method="get" action="${url}">
+        <button type="submit" class="button secondary">${t("accounts.wait.check")}</button>
+      </form>
+      <p class="hint">${t("accounts.wait.noScript")}</p>
     </section>`;
 }
 
@@ -254,18 +319,25 @@ export function chooserPage(view: AccountsView & { csrf: Html }, chooser: Choose
       ${view.csrf}
       <p>${t("accounts.choose.intro", { bank: chooser.bankName })}</p>
       <p class="notice info">${t("accounts.choose.why90", { date: formatDate(locale, chooser.earliest) })}</p>
-      ${chooser.accounts.map(
-        (account) => html`<fieldset class="choice">
+      ${chooser.accounts.map((account) =>
+        account.alreadyConnected
+          ? html`<fieldset class="choice">
+              <legend>
+                <span class="mono">${formatIban(account.iban)}</span> (${account.currency})
+                <span class="badge ok">${t("accounts.choose.moves", { name: account.nameInBooks ?? "" })}</span>
+              </legend>
+            </fieldset>`
+          : html`<fieldset class="choice">
           <legend>
             <label>
               <input type="checkbox" name="iban" value="${account.iban}" checked />
               <span class="mono">${formatIban(account.iban)}</span> (${account.currency})
             </label>
-            ${account.alreadyConnected ? html`<span class="badge warn">${t("accounts.choose.already")}</span>` : ""}
+            ${account.known ? html`<span class="badge warn">${t("accounts.choose.already")}</span>` : ""}
           </legend>
           <div class="field">
             <label for="name_${account.iban}">${t("accounts.choose.name")}</label>
-            <input id="name_${account.iban}" name="name_${account.iban}" value="${account.name ?? account.iban}" maxlength="100" required />
+            <input id="name_${account.iban}" name="name_${account.iban}" value="${account.nameInBooks ?? account.name ?? account.iban}" maxlength="100" required />
           </div>
           <div class="field">
             <label for="importFrom_${account.iban}">${t("accounts.choose.importFrom")}</label>

@@ -37,6 +37,25 @@ export interface ScaRedirect {
   redirectUrl: string;
 }
 
+/** A bank-offered consent whose SCA the user approves in the bank's own app (the decoupled approach). */
+export interface DecoupledConsentRequest extends PsuPresence {
+  /** The user's login at the bank (PSU-ID): the bank sends the approval request to that user's app. */
+  psuId: string;
+  validUntil: string;
+  frequencyPerDay: number;
+}
+
+export interface DecoupledSca {
+  consentId: string;
+  /** The authorisation whose SCA status books polls. */
+  authorisationId: string;
+  /** What the bank tells the user to do, in its own words, when it said something. */
+  psuMessage: string | undefined;
+}
+
+/** Where a decoupled SCA stands: still with the user, approved, or over without approval. */
+export type ScaProgress = "waiting" | "finalised" | "failed";
+
 export interface OfferedBankAccount {
   resourceId: string;
   iban: string;
@@ -71,6 +90,9 @@ export interface TransactionRead extends PsuPresence {
 export interface BankConnector {
   /** A bank-offered consent: the user picks the accounts at the bank. */
   createConsent(request: ConsentRequest): Promise<ScaRedirect>;
+  /** Like createConsent, but the user approves in the bank's app while books polls getScaStatus. */
+  createDecoupledConsent(request: DecoupledConsentRequest): Promise<DecoupledSca>;
+  getScaStatus(consentId: string, authorisationId: string): Promise<ScaProgress>;
   /** SCA again on the same consent (the bank asked for it, or books needs fresh SCA for older history). */
   startSca(
     consentId: string,
@@ -96,6 +118,8 @@ export const CONNECTOR_ERROR_KINDS = [
   "sca_required",
   /** The user revoked the consent at the bank, or it was rejected or terminated. */
   "consent_revoked",
+  /** The bank does not know the user id (PSU-ID) given for decoupled SCA. */
+  "psu_unknown",
   /** Consent not usable for another reason (not yet authorised, unknown). */
   "consent_invalid",
   /** The daily number of unattended reads is used up. */

@@ -3,7 +3,13 @@
  * the HTTP retry policy: backoff with jitter, Retry-After, timeouts). This file turns the bank's answers into
  * books' types (transform.ts) and its Xs2aErrors into ConnectorErrors.
  */
-import { type ConsentStatus, Xs2aClient, type Xs2aClientOptions, Xs2aError } from "@kontor/xs2a";
+import {
+  type ConsentStatus,
+  type ScaStatus,
+  Xs2aClient,
+  type Xs2aClientOptions,
+  Xs2aError,
+} from "@kontor/xs2a";
 import {
   type BankConnector,
   type BookedBalance,
@@ -12,6 +18,7 @@ import {
   type ConsentState,
   type OfferedBankAccount,
   type PsuPresence,
+  type ScaProgress,
   type TransactionPage,
   type TransactionRead,
 } from "./connector.ts";
@@ -51,6 +58,28 @@ export function consentStateOf(status: ConsentStatus): ConsentState {
     default: {
       const never: never = status;
       throw new Error(`unknown consent status ${String(never)}`);
+    }
+  }
+}
+
+/** The bank's SCA status in books' terms (exhaustive over the spec's list). */
+export function scaProgressOf(status: ScaStatus): ScaProgress {
+  switch (status) {
+    case "received":
+    case "psuIdentified":
+    case "psuAuthenticated":
+    case "scaMethodSelected":
+    case "started":
+    case "unconfirmed":
+      return "waiting";
+    case "finalised":
+    case "exempted":
+      return "finalised";
+    case "failed":
+      return "failed";
+    default: {
+      const never: never = status;
+      throw new Error(`unknown SCA status ${String(never)}`);
     }
   }
 }
@@ -138,6 +167,58 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
         return { consentId: consent.consentId, redirectUrl: client.resolveHref(redirect) };
       } catch (error) {
         throw toConnectorError(error);
+      }
+    },
+
+    async createDecoupledConsent(request) {
+      let consentId: string | undefined;
+      try {
+        // Created first and authorised explicitly: the authorisation's id is what books polls.
+        const { consent } = await client.createConsent(
+          {
+            access: { accounts: [], balances: [], transactions: [] },
+            recurringIndicator: true,
+            validUntil: request.validUntil,
+            frequencyPerDay: request.frequencyPerDay,
+            combinedServiceIndicator: false,
+          },
+          { ...presence(request), psuId: request.psuId, explicitAuthorisation: true },
+        );
+        consentId = consent.consentId;
+        const started = await client.startConsentAuthorisation(consentId, {
+          ...presence(request),
+          psuId: request.psuId,
+          decoupledPreferred: true,
+        });
+        const { authorisation } = started;
+        if (started.scaApproach !== undefined && started.scaApproach !== "DECOUPLED") {
+          throw new ConnectorError(
+            "bad_response",
+            `the bank chose ${started.scaApproach} SCA, not DECOUPLED, for the consent`,
+          );
+        }
+        if (!authorisation.authorisationId) {
+          throw new ConnectorError("bad_response", "the bank gave no authorisation id to poll");
+        }
+        return {
+          consentId,
+          authorisationId: authorisation.authorisationId,
+          psuMessage: authorisation.psuMessage ?? undefined,
+        };
+      } catch (error) {
+        // A consent without a started authorisation is of no use to anyone: end it at the bank.
+        if (consentId !== undefined) await client.deleteConsent(consentId).catch(() => undefined);
+        throw toConnectorError(error);
+      }
+    },
+
+    async getScaStatus(consentId, authorisationId) {
+      try {
+        return scaProgressOf(
+          (await client.getConsentAuthorisationStatus(consentId, authorisationId)).scaStatus,
+        );
+      } catch (error) {
+        throw await refine(error, consentId);
       }
     },
 
@@ -247,6 +328,8 @@ export function toConnectorError(error: unknown): ConnectorError {
   if (has("CONSENT_EXPIRED")) return new ConnectorError("consent_expired", error.message, { cause: error });
   if (has("CONSENT_UNKNOWN")) return new ConnectorError("consent_revoked", error.message, { cause: error });
   if (has("CONSENT_INVALID")) return new ConnectorError("consent_invalid", error.message, { cause: error });
+  if (has("PSU_CREDENTIALS_INVALID"))
+    return new ConnectorError("psu_unknown", error.message, { cause: error });
   if (has("PERIOD_INVALID")) return new ConnectorError("period_invalid", error.message, { cause: error });
   if (has("ACCESS_EXCEEDED") && error.retryAfterMs === undefined) {
     return new ConnectorError("access_exceeded", error.message, { cause: error });

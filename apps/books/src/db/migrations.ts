@@ -214,4 +214,20 @@ export const migrations: Record<string, ForwardMigration> = {
       );
     },
   },
+  "0004_connect_gaps": {
+    async up(db: Kysely<unknown>) {
+      await runScript(
+        db,
+        `
+        -- How the user authenticates at the bank for this flow: redirected there, or approving in the bank's
+        -- app (decoupled) while books polls the authorisation. "redirected" then means "at the bank".
+        alter table bank_connect_flows
+          add column sca_approach text not null default 'REDIRECT' check (sca_approach in ('REDIRECT', 'DECOUPLED'));
+        alter table bank_connect_flows add column authorisation_id text;
+        -- Expired flows are removed when a flow starts or is read (accounts/accounts.service.ts).
+        create index bank_connect_flows_expires_at_idx on bank_connect_flows (expires_at);
+        `,
+      );
+    },
+  },
 };

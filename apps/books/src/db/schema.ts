@@ -112,11 +112,18 @@ export interface BankConnectFlowTable {
   session_hash: string;
   connection_id: string;
   kind: ConnectFlowKind;
+  /** "redirected": the user is at the bank (its redirect pages, or its app for decoupled SCA). */
   status: "redirected" | "returned" | "completed" | "failed";
   offered_accounts: ColumnType<OfferedAccount[] | null, string | null, string | null>;
   created_at: Timestamp;
   expires_at: Timestamp;
+  sca_approach: ColumnType<ScaApproach, ScaApproach | undefined, ScaApproach>;
+  /** The bank's authorisation id of a decoupled flow, to poll its SCA status. */
+  authorisation_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+/** The SCA approaches books drives itself. */
+export type ScaApproach = "REDIRECT" | "DECOUPLED";
 
 export interface BankAccountTable {
   id: string;

@@ -53,6 +53,11 @@ export interface AppConfig {
   tpp: { id: string; key: string };
   /** Banks beyond the sandbox at bankBaseUrl, from BOOKS_BANK_DIRECTORY. */
   extraBanks: readonly BankDirectoryEntry[];
+  /**
+   * How many reverse proxies in front of books append to X-Forwarded-For (BOOKS_TRUST_PROXY); 0: the header
+   * is ignored and the socket's address is the user's.
+   */
+  trustProxy: number;
   /** Xs2aClient tuning (timeouts, retries); tests shorten the waits. */
   xs2aClient?: Xs2aClientTuning | undefined;
 }

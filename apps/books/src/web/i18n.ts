@@ -165,7 +165,7 @@ const en = {
     "{bank} gave access to these accounts. Choose the ones to add, give each a name and a date to import from.",
   "accounts.choose.why90":
     "Transactions can be imported from {date} at the earliest: without a fresh authentication, banks show only the last 90 days (PSD2), so Kontor could not read older ones again later.",
-  "accounts.choose.already": "already in Kontor – its history stays",
+  "accounts.choose.already": "was in Kontor before – connected again with its history",
   "accounts.choose.name": "Name in Kontor",
   "accounts.choose.importFrom": "Import transactions from",
   "accounts.choose.submit": "Add accounts",
@@ -173,6 +173,31 @@ const en = {
   "accounts.notice.deleted": "The account and its transactions were deleted.",
   "accounts.notice.disconnected": "The connection was ended at the bank. The transactions are kept.",
   "accounts.notice.nothingToSync": "Select at least one connected account to sync.",
+  "accounts.notice.flowExpired":
+    "The connection attempt took longer than 30 minutes and was ended. Nothing was added. Please start again.",
+  "accounts.notice.reauthExpired":
+    "The authentication at the bank took longer than 30 minutes and was ended. Nothing changed: click “Authenticate at the bank again” on the account to try once more.",
+  "accounts.connect.or": "or",
+  "accounts.connect.decoupled": "Approve in your banking app",
+  "accounts.connect.decoupledBank": "Approve the connection to {bank} in your banking app",
+  "accounts.connect.psuId": "Your user ID at {bank}",
+  "accounts.connect.psuIdHint":
+    "The login name of your online banking: the bank sends the request to this user's app.",
+  "accounts.connect.psuIdMissing": "Enter your user ID at the bank to approve in the banking app.",
+  "accounts.connect.psuIdUnknown": "The bank does not know this user ID. Check it and try again.",
+  "accounts.wait.title": "Approve in your banking app",
+  "accounts.wait.text":
+    "{bank} has sent a request to your banking app. Open the app, check the request from Kontor and approve it with your TAN. This page goes on by itself once you have approved.",
+  "accounts.wait.progress": "Time left to approve",
+  "accounts.wait.until": "Waiting since {since}. The request expires at {until}.",
+  "accounts.wait.check": "Check again",
+  "accounts.wait.noScript": "The page checks every few seconds; “Check again” asks the bank right away.",
+  "accounts.wait.failed":
+    "The request was rejected in the banking app, or the authentication failed. Nothing was added.",
+  "accounts.wait.expired":
+    "The request was not approved within 30 minutes and has expired. Nothing was added.",
+  "accounts.wait.restart": "Start again",
+  "accounts.choose.moves": "already in Kontor as “{name}” – moves to this connection, its history stays",
   "sync.title": "Syncing transactions",
   "sync.running": "Kontor is importing the booked transactions. You can leave this page; the sync goes on.",
   "sync.done": "Done.",
@@ -400,7 +425,7 @@ const de: Record<MessageKey, string> = {
     "{bank} hat Zugriff auf diese Konten gewährt. Wählen Sie die Konten, die Sie hinzufügen möchten, und geben Sie jedem einen Namen und ein Startdatum für den Import.",
   "accounts.choose.why90":
     "Umsätze lassen sich frühestens ab {date} importieren: Ohne frische Authentifizierung zeigen Banken nur die letzten 90 Tage (PSD2), daher könnte Kontor ältere Umsätze später nicht erneut lesen.",
-  "accounts.choose.already": "bereits in Kontor – die Historie bleibt erhalten",
+  "accounts.choose.already": "war schon in Kontor – wird mit seiner Historie wieder verbunden",
   "accounts.choose.name": "Name in Kontor",
   "accounts.choose.importFrom": "Umsätze importieren ab",
   "accounts.choose.submit": "Konten hinzufügen",
@@ -409,6 +434,35 @@ const de: Record<MessageKey, string> = {
   "accounts.notice.deleted": "Das Konto und seine Umsätze wurden gelöscht.",
   "accounts.notice.disconnected": "Die Verbindung wurde bei der Bank beendet. Die Umsätze bleiben erhalten.",
   "accounts.notice.nothingToSync": "Wählen Sie mindestens ein verbundenes Konto zum Synchronisieren aus.",
+  "accounts.notice.flowExpired":
+    "Die Verbindung hat länger als 30 Minuten gedauert und wurde abgebrochen. Es wurde nichts hinzugefügt. Bitte beginnen Sie erneut.",
+  "accounts.notice.reauthExpired":
+    "Die Authentifizierung bei der Bank hat länger als 30 Minuten gedauert und wurde abgebrochen. Es hat sich nichts geändert: Klicken Sie beim Konto erneut auf „Erneut bei der Bank anmelden“.",
+  "accounts.connect.or": "oder",
+  "accounts.connect.decoupled": "In der Banking-App freigeben",
+  "accounts.connect.decoupledBank": "Verbindung zu {bank} in der Banking-App freigeben",
+  "accounts.connect.psuId": "Ihre Benutzerkennung bei {bank}",
+  "accounts.connect.psuIdHint":
+    "Der Anmeldename Ihres Onlinebankings: Die Bank schickt die Anfrage an die App dieses Benutzers.",
+  "accounts.connect.psuIdMissing":
+    "Geben Sie Ihre Benutzerkennung bei der Bank ein, um in der Banking-App freizugeben.",
+  "accounts.connect.psuIdUnknown":
+    "Die Bank kennt diese Benutzerkennung nicht. Bitte prüfen Sie sie und versuchen Sie es erneut.",
+  "accounts.wait.title": "In der Banking-App freigeben",
+  "accounts.wait.text":
+    "{bank} hat eine Anfrage an Ihre Banking-App geschickt. Öffnen Sie die App, prüfen Sie die Anfrage von Kontor und geben Sie sie mit Ihrer TAN frei. Diese Seite geht nach der Freigabe von selbst weiter.",
+  "accounts.wait.progress": "Verbleibende Zeit für die Freigabe",
+  "accounts.wait.until": "Wartet seit {since}. Die Anfrage läuft um {until} ab.",
+  "accounts.wait.check": "Erneut prüfen",
+  "accounts.wait.noScript":
+    "Die Seite prüft alle paar Sekunden; „Erneut prüfen“ fragt sofort bei der Bank nach.",
+  "accounts.wait.failed":
+    "Die Anfrage wurde in der Banking-App abgelehnt, oder die Authentifizierung ist fehlgeschlagen. Es wurde nichts hinzugefügt.",
+  "accounts.wait.expired":
+    "Die Anfrage wurde nicht innerhalb von 30 Minuten freigegeben und ist abgelaufen. Es wurde nichts hinzugefügt.",
+  "accounts.wait.restart": "Erneut beginnen",
+  "accounts.choose.moves":
+    "bereits in Kontor als „{name}“ – wechselt zu dieser Verbindung, die Historie bleibt erhalten",
   "sync.title": "Umsätze werden synchronisiert",
   "sync.running":
     "Kontor importiert die gebuchten Umsätze. Sie können diese Seite verlassen; die Synchronisierung läuft weiter.",

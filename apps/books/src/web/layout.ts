@@ -34,6 +34,8 @@ export interface Assets {
   icon: string;
   /** Polls the sync status JSON and updates the progress bars in place (the page refreshes without it). */
   syncStatusScript: string;
+  /** Polls a decoupled SCA's state and moves on when the bank has an answer (the page refreshes without it). */
+  scaWaitScript: string;
 }
 
 /**

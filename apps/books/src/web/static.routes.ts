@@ -31,6 +31,10 @@ export function staticAssets(): { routes: Hono<AppEnv>; assets: Assets } {
       readFileSync(new URL("./static/sync-status.js", import.meta.url), "utf8"),
       "text/javascript; charset=utf-8",
     ),
+    "sca-wait.js": asset(
+      readFileSync(new URL("./static/sca-wait.js", import.meta.url), "utf8"),
+      "text/javascript; charset=utf-8",
+    ),
   };
   const routes = new Hono<AppEnv>();
   routes.get("/static/:name", (c) => {
@@ -46,6 +50,11 @@ export function staticAssets(): { routes: Hono<AppEnv>; assets: Assets } {
   const url = (name: string) => `/static/${name}?v=${files[name]?.version ?? ""}`;
   return {
     routes,
-    assets: { stylesheet: url("app.css"), icon: url("icon.svg"), syncStatusScript: url("sync-status.js") },
+    assets: {
+      stylesheet: url("app.css"),
+      icon: url("icon.svg"),
+      syncStatusScript: url("sync-status.js"),
+      scaWaitScript: url("sca-wait.js"),
+    },
   };
 }

@@ -191,3 +191,67 @@ export async function syncUntilSettled(books: TestBooks, rounds = 20): Promise<J
 }
 
 export { TEST_SECRET };
+
+/**
+ * The PSU's side of decoupled SCA over the bank's real HTTP: log in to the bank's web pages, open the
+ * "Banking-App" inbox, and approve the first open request with the TAN (choosing `accountIds`, default all
+ * offered) or reject it. Plain form posts with the pages' CSRF tokens, as a browser without JavaScript.
+ */
+export async function answerInBankingApp(
+  bank: RunningBank,
+  customer: Pick<BankCustomer, "login" | "password" | "tan">,
+  options: { reject?: boolean; accountIds?: string[] } = {},
+): Promise<void> {
+  const cookies = new Map<string, string>();
+  let csrf = "";
+  const send = async (path: string, form?: Record<string, string | string[]>) => {
+    const body = new URLSearchParams();
+    for (const [name, value] of Object.entries(form ?? {}))
+      for (const v of Array.isArray(value) ? value : [value]) body.append(name, v);
+    const response = await fetch(`${bank.url}${path}`, {
+      method: form ? "POST" : "GET",
+      redirect: "manual",
+      headers: {
+        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+      },
+      ...(form ? { body } : {}),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      const value = pair.slice(eq + 1).trim();
+      if (!value || /max-age=0/i.test(line)) cookies.delete(pair.slice(0, eq).trim());
+      else cookies.set(pair.slice(0, eq).trim(), value);
+    }
+    const text = await response.text();
+    csrf = /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? csrf;
+    return { status: response.status, text };
+  };
+  await send("/login");
+  const login = await send("/login", { _csrf: csrf, login: customer.login, password: customer.password });
+  if (login.status !== 303) throw new Error(`bank login answered ${login.status}`);
+  const inbox = await send("/app");
+  const verb = options.reject ? "reject" : "approve";
+  const action = new RegExp(`(?:form)?action="(/app/requests/[^"]+/${verb})"`).exec(inbox.text)?.[1];
+  if (!action) throw new Error("no open request in the banking app");
+  const offered = [...inbox.text.matchAll(/name="account" value="([^"]+)"/g)].map((m) => m[1] ?? "");
+  const answer = await send(
+    action,
+    options.reject
+      ? { _csrf: csrf }
+      : { _csrf: csrf, tan: customer.tan, account: options.accountIds ?? offered },
+  );
+  if (answer.status !== 303) throw new Error(`banking app answered ${answer.status}: ${answer.text}`);
+}
+
+/** Open requests in the PSU's banking app, as the bank lists them. */
+export async function openBankingAppRequests(bank: RunningBank, login: string): Promise<number> {
+  const { listApprovalRequests } = await import("@kontor/bank/banking-app/approvals.service");
+  const psu = await bank.deps.db
+    .selectFrom("psus")
+    .select("id")
+    .where("login", "=", login)
+    .executeTakeFirstOrThrow();
+  return (await listApprovalRequests(bank.deps, psu.id)).length;
+}

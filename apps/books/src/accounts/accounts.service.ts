@@ -5,12 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { normalizeIban } from "@kontor/money";
+import type { Transaction } from "kysely";
 import { recordAudit } from "../audit/audit.service.ts";
 import type { AuthContext } from "../auth/auth.service.ts";
 import { addDays, berlinDate, isCalendarDate } from "../calendar.ts";
 import { type BankDirectoryEntry, canConnect } from "../connectors/bank-directory.ts";
 import { ConnectorError, type PsuPresence } from "../connectors/connector.ts";
-import type { OfferedAccount } from "../db/schema.ts";
+import type { BooksDatabase, OfferedAccount } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { cancelQueuedSyncJobs, enqueueSyncJob } from "../jobs/jobs.repository.ts";
 import { randomToken, sha256Hex } from "../security/keys.ts";
@@ -31,7 +32,7 @@ export const MAX_IMPORT_DAYS = 90;
 /** The user has this long at the bank before the state token is refused. */
 export const FLOW_TTL_MS = 30 * 60_000;
 
-type Deps = Pick<AppDeps, "db" | "clock" | "logger" | "secretBox" | "connectorFor" | "banks">;
+type Deps = Pick<AppDeps, "db" | "clock" | "logger" | "secretBox" | "connectorFor" | "banks" | "jobs">;
 
 export function findBank(deps: Pick<AppDeps, "banks">, bankId: string): BankDirectoryEntry {
   const bank = deps.banks.find((b) => b.id === bankId);
@@ -214,7 +215,8 @@ export async function handleCallback(
       const accounts = (await repo.selectAccounts(trx, auth.organisation.id)).filter(
         (a) => a.connectionId === connection.id && a.status === "active",
       );
-      for (const account of accounts) await queueSync(trx, auth, account.id, "manual", input.psu, now);
+      for (const account of accounts)
+        await queueSync(deps.jobs, trx, auth, account.id, "manual", input.psu, now);
       await recordAudit(trx, deps.clock, auth.organisation.id, {
         actor: { userId: auth.user.id, label: auth.user.email },
         action: "bank.reauthorised",
@@ -253,7 +255,7 @@ export async function handleCallback(
           })
           .where("id", "=", existing.id)
           .execute();
-        await queueSync(trx, auth, existing.id, "manual", input.psu, now);
+        await queueSync(deps.jobs, trx, auth, existing.id, "manual", input.psu, now);
         relinked += 1;
       }
       await recordAudit(trx, deps.clock, auth.organisation.id, {
@@ -385,7 +387,7 @@ export async function completeConnect(
           })
           .execute();
       }
-      await queueSync(trx, auth, id, "connect", input.psu, now);
+      await queueSync(deps.jobs, trx, auth, id, "connect", input.psu, now);
       ids.push(id);
       await recordAudit(trx, deps.clock, auth.organisation.id, {
         actor: { userId: auth.user.id, label: auth.user.email },
@@ -403,20 +405,20 @@ function maskIban(iban: string): string {
 }
 
 async function queueSync(
-  db: Parameters<typeof enqueueSyncJob>[0],
+  jobs: Deps["jobs"],
+  trx: Transaction<BooksDatabase>,
   auth: AuthContext,
   accountId: string,
   trigger: "manual" | "connect",
   psu: PsuPresence,
   now: Date,
 ) {
-  return enqueueSyncJob(db, {
+  return enqueueSyncJob(jobs, trx, {
     organisationId: auth.organisation.id,
     bankAccountId: accountId,
     trigger,
     psuIpAddress: psu.psuIpAddress ?? null,
     requestedBy: auth.user.id,
-    runAfter: now,
     now,
   });
 }
@@ -445,7 +447,7 @@ export async function requestSync(
         result.skipped.push(id);
         continue;
       }
-      result.jobIds.push((await queueSync(trx, auth, id, "manual", input.psu, now)).id);
+      result.jobIds.push((await queueSync(deps.jobs, trx, auth, id, "manual", input.psu, now)).id);
     }
     if (result.jobIds.length > 0) {
       await recordAudit(trx, deps.clock, auth.organisation.id, {
@@ -558,7 +560,7 @@ export async function disconnect(
         .returning("id")
         .execute()
     ).map((r) => r.id);
-    await cancelQueuedSyncJobs(trx, ids, now, "disconnected");
+    await cancelQueuedSyncJobs(deps.jobs, trx, ids, now, "disconnected");
     await recordAudit(trx, deps.clock, auth.organisation.id, {
       actor: { userId: auth.user.id, label: auth.user.email },
       action: "bank.disconnected",

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { berlinDate } from "../calendar.ts";
-import { claimSyncJob } from "../jobs/jobs.repository.ts";
-import { drainJobs } from "../jobs/worker.ts";
+import { recordProgress } from "../jobs/jobs.repository.ts";
+import { HEARTBEAT_SECONDS } from "../jobs/queue.ts";
+import { claimSyncJob, drainJobs } from "../jobs/worker.ts";
 import { createMember, type TestBooks, testBrowser } from "../testing.ts";
 import {
   bookTransactions,
@@ -116,26 +117,35 @@ describe("connecting and syncing against the sandbox bank", () => {
     });
     try {
       // Killed: the worker dies after the third page without any chance to clean up (no catch, no
-      // finish); its job stays "running" until the lease runs out and another worker takes it over.
-      const job = await claimSyncJob(books.database.db, {
-        id: "doomed",
-        now: books.clock.now(),
-        leaseMs: 60_000,
-      });
+      // settle); its pg-boss job stays active until its heartbeat (renewed per page) runs out and pg-boss
+      // hands it to another worker.
+      const job = await claimSyncJob(books.deps);
       if (!job) throw new Error("a queued job expected");
       const killed = await syncAccount(books.deps, job, {
-        workerId: "doomed",
-        leaseMs: 60_000,
         afterPage: (page) => {
           if (page === 3) throw new Error("worker killed");
         },
       }).catch((error: unknown) => error);
       expect(killed).toBeInstanceOf(Error);
+      // Its heartbeat is fresh: nobody takes the job over yet.
       expect(await drainJobs(books.deps)).toEqual([]);
       const partial = await bookedIds(accountId);
       expect(partial.length).toBeLessThan(400);
-      books.clock.advance(2 * 60_000);
+      books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
       await syncUntilSettled(books);
+      // The dead worker, were it only slow, could neither write progress nor settle the job now.
+      const stale = await books.database.db
+        .transaction()
+        .execute((trx) =>
+          recordProgress(books.deps.jobs, trx, job, {
+            progress: 1,
+            pages: 4,
+            seen: 0,
+            imported: 0,
+            dateFrom: "",
+          }),
+        );
+      expect(stale).toBe(false);
     } finally {
       bank.deps.controls.set({});
     }
@@ -147,6 +157,7 @@ describe("connecting and syncing against the sandbox bank", () => {
       .orderBy("id", "desc")
       .executeTakeFirstOrThrow();
     expect(job.status).toBe("succeeded");
+    expect(job.attempts).toBeGreaterThan(1);
     const gaps = await books.database.db
       .selectFrom("balance_gaps")
       .selectAll()

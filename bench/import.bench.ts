@@ -190,7 +190,7 @@ try {
       counter.reset();
       const initialMeter = await meter();
       const outcomes = (
-        await Promise.all(Array.from({ length: workers }, (_, i) => drainJobs(books.deps)))
+        await Promise.all(Array.from({ length: workers }, () => drainJobs(books.deps)))
       ).flat();
       const initial = await initialMeter.stop();
       const initialRequests = counter.count;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { berlinDate } from "../calendar.ts";
 import { recordProgress } from "../jobs/jobs.repository.ts";
-import { HEARTBEAT_SECONDS } from "../jobs/queue.ts";
+import { HEARTBEAT_SECONDS, RETRY_LIMIT, SYNC_QUEUE } from "../jobs/queue.ts";
 import { claimSyncJob, drainJobs } from "../jobs/worker.ts";
 import { createMember, type TestBooks, testBrowser } from "../testing.ts";
 import {
@@ -134,17 +134,15 @@ describe("connecting and syncing against the sandbox bank", () => {
       books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
       await syncUntilSettled(books);
       // The dead worker, were it only slow, could neither write progress nor settle the job now.
-      const stale = await books.database.db
-        .transaction()
-        .execute((trx) =>
-          recordProgress(books.deps.jobs, trx, job, {
-            progress: 1,
-            pages: 4,
-            seen: 0,
-            imported: 0,
-            dateFrom: "",
-          }),
-        );
+      const stale = await books.database.db.transaction().execute((trx) =>
+        recordProgress(books.deps.jobs, trx, job, {
+          progress: 1,
+          pages: 4,
+          seen: 0,
+          imported: 0,
+          dateFrom: "",
+        }),
+      );
       expect(stale).toBe(false);
     } finally {
       bank.deps.controls.set({});
@@ -203,5 +201,41 @@ describe("connecting and syncing against the sandbox bank", () => {
       .executeTakeFirstOrThrow();
     expect(closed.closed_at).not.toBeNull();
     expect((await bookedIds(accountId)).length).toBe(6);
+  });
+
+  it("marks a sync failed when its worker is lost on every attempt, and lets the account sync again", async () => {
+    const customer = await createBankCustomer(bank);
+    const account = customer.accounts[0];
+    if (!account) throw new Error("account expected");
+    await bookTransactions(bank, account.id, { count: 3 });
+    const member = await createMember(books);
+    const browser = testBrowser(books.app);
+    await browser.login(member.user.email, member.user.password);
+    const [accountId = ""] = await connectThroughBooks(books, browser, customer);
+
+    // Each attempt's worker dies as soon as it holds the job: no heartbeat, no settle.
+    const first = await claimSyncJob(books.deps);
+    expect(first).toMatchObject({ bankAccountId: accountId, attempts: 1 });
+    for (let attempt = 2; attempt <= RETRY_LIMIT + 1; attempt++) {
+      books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
+      await books.deps.jobs.syncClock();
+      await books.deps.jobs.boss.supervise(SYNC_QUEUE);
+      // Not before pg-boss's backoff has passed.
+      expect(await claimSyncJob(books.deps)).toBeUndefined();
+      books.clock.advance(10 * 60_000);
+      expect(await claimSyncJob(books.deps)).toMatchObject({ bankAccountId: accountId, attempts: attempt });
+    }
+    books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
+    expect(await drainJobs(books.deps)).toEqual([]);
+    const lost = await books.database.db
+      .selectFrom("sync_jobs")
+      .select(["status", "error_code", "attempts"])
+      .where("bank_account_id", "=", accountId)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(lost).toEqual({ status: "failed", error_code: "worker_lost", attempts: RETRY_LIMIT + 1 });
+
+    await browser.post("/accounts/sync", { account: [accountId] });
+    expect(await drainJobs(books.deps)).toMatchObject([{ status: "succeeded", imported: 3 }]);
   });
 });

@@ -612,6 +612,7 @@ export async function deleteAccount(
       .executeTakeFirstOrThrow();
     if (connection && others.length === 0)
       await repo.updateConnection(trx, connection.id, { status: "disconnected", now });
+    await cancelQueuedSyncJobs(deps.jobs, trx, [account.id], now, "deleted");
     await trx
       .deleteFrom("bank_accounts")
       .where("id", "=", account.id)

@@ -13,7 +13,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { CommandResponse, JobAttempt } from "pg-boss";
 import type { BooksDatabase, SyncJobStatus, SyncTrigger } from "../db/schema.ts";
-import { SYNC_QUEUE, type SyncJobData, type SyncQueue } from "./queue.ts";
+import { HEARTBEAT_SECONDS, SYNC_QUEUE, type SyncJobData, type SyncQueue } from "./queue.ts";
 
 type Db = Kysely<BooksDatabase> | Transaction<BooksDatabase>;
 
@@ -49,6 +49,8 @@ export interface ClaimedSyncJob extends SyncJob {
   attempt: JobAttempt;
   /** Retries pg-boss still grants after this attempt. */
   retriesLeft: number;
+  /** When pg-boss last heard from this worker (the fetch counts). */
+  heartbeatAt: Date;
 }
 
 const COLUMNS = [
@@ -185,19 +187,24 @@ export function latestSyncJobs(db: Db, bankAccountId: string, limit: number): Pr
 }
 
 /**
- * Progress of a running job, in the transaction that stored the page; also renews its pg-boss heartbeat,
- * fenced to this worker's attempt. False when the attempt is no longer this worker's (its heartbeat ran out
- * and pg-boss handed the job to another): nothing is written then.
+ * Progress of a running job, in the transaction that stored the page. Fenced to this worker's attempt
+ * (pg-boss gives a job taken over a higher retry count, and the run row its attempt number): false when
+ * the run is no longer this worker's, and nothing is written then. Renews the pg-boss heartbeat once a
+ * fifth of HEARTBEAT_SECONDS has passed since the last, not on every page, so a short sync pays for none.
  */
 export async function recordProgress(
   jobs: SyncQueue,
   trx: Transaction<BooksDatabase>,
   job: ClaimedSyncJob,
   progress: { progress: number; pages: number; seen: number; imported: number; dateFrom: string },
+  now: Date,
 ): Promise<boolean> {
-  const touched = await jobs.boss.touch(SYNC_QUEUE, job.attempt, { db: jobs.inTransaction(trx) });
-  if (affected(touched) !== 1) return false;
-  await trx
+  if (now.getTime() - job.heartbeatAt.getTime() >= (HEARTBEAT_SECONDS * 1000) / 5) {
+    const touched = await jobs.boss.touch(SYNC_QUEUE, job.attempt, { db: jobs.inTransaction(trx) });
+    if (affected(touched) !== 1) return false;
+    job.heartbeatAt = now;
+  }
+  const updated = await trx
     .updateTable("sync_jobs")
     .set({
       progress: progress.progress,
@@ -207,8 +214,10 @@ export async function recordProgress(
       date_from: progress.dateFrom,
     })
     .where("id", "=", job.id)
-    .execute();
-  return true;
+    .where("status", "=", "running")
+    .where("attempts", "=", job.attempts)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
 }
 
 export type SyncOutcome =

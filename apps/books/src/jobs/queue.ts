@@ -30,7 +30,10 @@ export const SYNC_QUEUE = "books-sync";
 /** Syncs pg-boss itself gave up on (the worker was lost on the last attempt). */
 export const LOST_SYNC_QUEUE = "books-sync-lost";
 
-/** A job whose worker sends no heartbeat (one per page stored) for this long is retried by another. */
+/**
+ * A job whose worker sends no heartbeat for this long is retried by another. A running sync renews it with
+ * the page it stores once a fifth of this has passed (jobs.repository.ts recordProgress).
+ */
 export const HEARTBEAT_SECONDS = 5 * 60;
 /** Attempts after the first, for transient bank errors and lost workers. */
 export const RETRY_LIMIT = 4;
@@ -123,10 +126,12 @@ export async function startSyncQueue(
     syncClock() {
       if (!bossClock) return Promise.resolve();
       // TestClock refuses a second setTime while one runs: callers queue up.
-      moving = moving.then(async () => {
-        const now = options.clock.now().getTime();
-        if (bossClock.now() !== now) await bossClock.setTime(now);
-      });
+      moving = moving
+        .catch(() => {})
+        .then(async () => {
+          const now = options.clock.now().getTime();
+          if (bossClock.now() !== now) await bossClock.setTime(now);
+        });
       return moving;
     },
     stop: () => boss.stop({ graceful: false, timeout: 1000 }),

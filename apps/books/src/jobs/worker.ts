@@ -3,7 +3,7 @@
  * and its pg-boss job together; every `scheduleEveryMs` it also queues the scheduled syncs that are due.
  * Run more processes against one PostgreSQL to sync more accounts at once: pg-boss's SKIP LOCKED fetch keeps
  * them apart, its exclusive policy keeps one sync per account, and a job whose worker stops sending
- * heartbeats (one per page) is retried by another after pg-boss's supervisor notices.
+ * heartbeats (renewed with the pages it stores) is retried by another after pg-boss's supervisor notices.
  */
 import { recordAudit } from "../audit/audit.service.ts";
 import { berlinDate, startOfNextBerlinDay } from "../calendar.ts";
@@ -18,7 +18,7 @@ import {
   finishSyncJob,
   startSyncJob,
 } from "./jobs.repository.ts";
-import { LOST_SYNC_QUEUE, SYNC_QUEUE, type SyncJobData } from "./queue.ts";
+import { LOST_SYNC_QUEUE, RETRY_LIMIT, SYNC_QUEUE, type SyncJobData } from "./queue.ts";
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -42,14 +42,12 @@ const CONSENT_STATUS_OF: Partial<Record<ConnectorError["kind"], ConnectionStatus
 export async function claimSyncJob(deps: SyncDeps): Promise<ClaimedSyncJob | undefined> {
   await deps.jobs.syncClock();
   for (;;) {
-    const [job] = await deps.jobs.boss.fetch<SyncJobData>(SYNC_QUEUE, {
-      batchSize: 1,
-      includeMetadata: true,
-    });
+    const [job] = await deps.jobs.boss.fetch<SyncJobData>(SYNC_QUEUE, { batchSize: 1 });
     if (!job) return undefined;
     const attempt = { id: job.id, retryCount: job.retryCount };
-    const run = await startSyncJob(deps.db, attempt, deps.clock.now());
-    if (run) return { ...run, attempt, retriesLeft: job.retryLimit - job.retryCount };
+    const now = deps.clock.now();
+    const run = await startSyncJob(deps.db, attempt, now);
+    if (run) return { ...run, attempt, retriesLeft: RETRY_LIMIT - job.retryCount, heartbeatAt: now };
     await deps.jobs.boss.cancel(SYNC_QUEUE, attempt);
   }
 }

@@ -37,7 +37,7 @@ export interface SyncDeps {
   clock: Clock;
   logger: Logger;
   secretBox: SecretBox;
-  /** pg-boss: where sync jobs wait, and whose heartbeat a running sync renews per page. */
+  /** pg-boss: where sync jobs wait, and whose heartbeat a running sync renews with its pages. */
   jobs: SyncQueue;
   connectorFor(bankId: string): BankConnector;
 }
@@ -188,6 +188,8 @@ export async function syncAccount(
         if (row.bookingDate > latest) latest = row.bookingDate;
       }
       const pageNow = clock.now();
+      // Under a test clock pg-boss's time follows books' before a heartbeat is written (a no-op otherwise).
+      await deps.jobs.syncClock();
       const progress = Math.min(990, Math.round((daysBetween(dateFrom, latest) / span) * 1000));
       const fresh = page.booked.filter((row) => !stored.has(row.externalId));
       const stillOurs = await db.transaction().execute(async (trx) => {
@@ -197,7 +199,7 @@ export async function syncAccount(
           fresh,
         );
         if (page.pending) await replacePendingTransactions(trx, target.accountId, page.pending, pageNow);
-        return recordProgress(deps.jobs, trx, job, { progress, pages, seen, imported, dateFrom });
+        return recordProgress(deps.jobs, trx, job, { progress, pages, seen, imported, dateFrom }, pageNow);
       });
       // pg-boss handed the job to another worker (this one was presumed dead): stop; what was written stands.
       if (!stillOurs) throw new SyncSkipped("lease_lost", "the job was taken over by another worker");

@@ -123,26 +123,30 @@ describe("connecting and syncing against the sandbox bank", () => {
       if (!job) throw new Error("a queued job expected");
       const killed = await syncAccount(books.deps, job, {
         afterPage: (page) => {
+          // A slow sync: its heartbeat, renewed with the pages, keeps the job its own past HEARTBEAT_SECONDS.
+          books.clock.advance(2 * 60_000);
           if (page === 3) throw new Error("worker killed");
         },
       }).catch((error: unknown) => error);
       expect(killed).toBeInstanceOf(Error);
-      // Its heartbeat is fresh: nobody takes the job over yet.
+      // Its heartbeat is fresh (from page 3, six minutes after it started): nobody takes the job over yet.
       expect(await drainJobs(books.deps)).toEqual([]);
       const partial = await bookedIds(accountId);
       expect(partial.length).toBeLessThan(400);
       books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
       await syncUntilSettled(books);
-      // The dead worker, were it only slow, could neither write progress nor settle the job now.
-      const stale = await books.database.db.transaction().execute((trx) =>
-        recordProgress(books.deps.jobs, trx, job, {
-          progress: 1,
-          pages: 4,
-          seen: 0,
-          imported: 0,
-          dateFrom: "",
-        }),
-      );
+      // The dead worker, were it only slow, could not write progress now: the run is another attempt's.
+      const stale = await books.database.db
+        .transaction()
+        .execute((trx) =>
+          recordProgress(
+            books.deps.jobs,
+            trx,
+            job,
+            { progress: 1, pages: 4, seen: 0, imported: 0, dateFrom: "" },
+            books.clock.now(),
+          ),
+        );
       expect(stale).toBe(false);
     } finally {
       bank.deps.controls.set({});

@@ -36,6 +36,7 @@ import { MAX_IMPORT_DAYS } from "@kontor/books/accounts/accounts.service";
 import { createApp, createAppDeps } from "@kontor/books/app";
 import { migrations as booksMigrations } from "@kontor/books/db/migrations";
 import type { BooksDatabase } from "@kontor/books/db/schema";
+import { type SyncQueue, startSyncQueue } from "@kontor/books/jobs/queue";
 import { drainJobs, type JobOutcome, runNextJob } from "@kontor/books/jobs/worker";
 import { OVERLAP_DAYS } from "@kontor/books/sync/sync.service";
 import {
@@ -189,9 +190,7 @@ try {
       counter.reset();
       const initialMeter = await meter();
       const outcomes = (
-        await Promise.all(
-          Array.from({ length: workers }, (_, i) => drainJobs(books.deps, { workerId: `bench-${i}` })),
-        )
+        await Promise.all(Array.from({ length: workers }, () => drainJobs(books.deps)))
       ).flat();
       const initial = await initialMeter.stop();
       const initialRequests = counter.count;
@@ -212,7 +211,7 @@ try {
       for (;;) {
         counter.reset();
         const started = performance.now();
-        const outcome = await runNextJob(books.deps, { workerId: "bench-resync" });
+        const outcome = await runNextJob(books.deps);
         if (!outcome) break;
         if (outcome.status !== "succeeded") throw new Error(`re-sync ${outcome.status}: ${outcome.code}`);
         resync.push({
@@ -361,12 +360,18 @@ process.stdout.write(`${JSON.stringify(figures)}\n`);
 async function openBooks(engine: string, bankUrl: string, bankPid: number) {
   const booksTemp = engine === "postgres" ? await createTempDatabase(values.url) : undefined;
   const database = createDatabase<BooksDatabase>({ url: booksTemp?.url, maxConnections: 4 });
+  const clock = liveClock();
+  const logger = memoryLogger();
+  let jobs: SyncQueue | undefined;
   const close = async () => {
+    await jobs?.stop();
     await database.close();
     await booksTemp?.drop();
   };
   try {
     await migrateToLatest(database.db as never, booksMigrations);
+    // pg-boss as the server runs it: its own timers, its own pool on PostgreSQL.
+    jobs = await startSyncQueue(database, { clock, logger });
     // Open the pool's connections and load the sync tables' catalog entries in each, as a running books
     // has (Actual's timed import likewise runs on a loaded budget). PGlite is one connection.
     await Promise.all(
@@ -385,10 +390,8 @@ async function openBooks(engine: string, bankUrl: string, bankPid: number) {
   const databases = [bankDbName, ...(booksDbName ? [booksDbName] : [])];
   const names = { [bankDbName]: "bank", ...(booksDbName ? { [booksDbName]: "books" } : {}) };
   const counter = countingFetch();
-  const clock = liveClock();
-  const logger = memoryLogger();
   const config = testConfig({ bankBaseUrl: bankUrl, tpp, xs2aClient: { fetch: counter.fetch } });
-  const input = { db: database.db, clock, logger, config };
+  const input = { db: database.db, clock, logger, config, jobs };
   const books: TestBooks = {
     app: createApp(input),
     deps: createAppDeps(input),

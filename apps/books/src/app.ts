@@ -14,6 +14,7 @@ import type { BankConnector } from "./connectors/connector.ts";
 import { createXs2aConnector } from "./connectors/xs2a.connector.ts";
 import type { BooksDatabase } from "./db/schema.ts";
 import { AppError } from "./errors.ts";
+import type { SyncQueue } from "./jobs/queue.ts";
 import { createSecretBox } from "./security/secret-box.ts";
 import {
   type AppConfig,
@@ -33,6 +34,8 @@ export interface CreateAppDeps {
   db: Kysely<BooksDatabase>;
   clock: Clock;
   config: AppConfig;
+  /** The started job queue (jobs/queue.ts startSyncQueue) on the same database. */
+  jobs: SyncQueue;
   /** Defaults to JSON lines on stderr. */
   logger?: Logger;
 }
@@ -43,7 +46,7 @@ export interface CreateAppDeps {
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** What the app and the sync worker share: database, clock, config, the secret box and the bank connectors. */
+/** What the app and the sync worker share: database, clock, config, the secret box, the job queue and the bank connectors. */
 export function createAppDeps(input: CreateAppDeps): AppDeps {
   const banks = [sandboxBank(input.config.bankBaseUrl), ...input.config.extraBanks];
   const connectors = new Map<string, BankConnector>();
@@ -53,6 +56,7 @@ export function createAppDeps(input: CreateAppDeps): AppDeps {
     config: input.config,
     logger: input.logger ?? jsonLogger(),
     secretBox: createSecretBox(input.config.keys.atRest),
+    jobs: input.jobs,
     banks,
     connectorFor(bankId) {
       let connector = connectors.get(bankId);

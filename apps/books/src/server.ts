@@ -8,6 +8,7 @@ import { loadBankDirectoryFile } from "./connectors/bank-directory.ts";
 import { migrations } from "./db/migrations.ts";
 import type { BooksDatabase } from "./db/schema.ts";
 import { seedDemo } from "./demo/seed.ts";
+import { type SyncQueue, startSyncQueue } from "./jobs/queue.ts";
 import { startWorker } from "./jobs/worker.ts";
 import { hasAnyOrganisation } from "./organisations/organisations.service.ts";
 import { deriveKeys, loadOrCreateSecretFile, randomToken } from "./security/keys.ts";
@@ -68,12 +69,14 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
     url: options.databaseUrl,
     dataDir: options.databaseUrl || !options.dataDir ? undefined : join(options.dataDir, "books"),
   });
+  let jobs: SyncQueue;
   try {
     await migrateToLatest(database.db as never, migrations);
     if (options.seedDemo && !(await hasAnyOrganisation(database.db))) {
       await seedDemo(database.db, clock);
       logger.info("seeded the demo organisation");
     }
+    jobs = await startSyncQueue(database, { clock, logger });
   } catch (error) {
     await database.close();
     throw error;
@@ -82,6 +85,7 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
     db: database.db,
     clock,
     logger,
+    jobs,
     config: {
       bankBaseUrl: stripTrailingSlash(options.bankBaseUrl),
       publicUrl: options.publicUrl,
@@ -119,6 +123,7 @@ export async function startBooks(options: StartBooksOptions): Promise<RunningBoo
           // Keep-alive connections of browsers would hold close() open until they time out.
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
+        await jobs.stop();
         await database.close();
       })();
       return closing;

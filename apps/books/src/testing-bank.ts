@@ -174,7 +174,10 @@ export async function connectThroughBooks(
   return accounts.map((a) => a.id);
 }
 
-/** Runs the worker until no job is due, moving books' clock past retry waits (at most `rounds` times). */
+/**
+ * Runs the worker until no sync is queued or running, moving books' clock past retry waits and lost
+ * heartbeats (at most `rounds` times).
+ */
 export async function syncUntilSettled(books: TestBooks, rounds = 20): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   for (let i = 0; i < rounds; i++) {

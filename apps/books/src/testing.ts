@@ -11,6 +11,7 @@ import { createApp, createAppDeps } from "./app.ts";
 import { ensureUser } from "./auth/users.service.ts";
 import { migrations } from "./db/migrations.ts";
 import type { BooksDatabase } from "./db/schema.ts";
+import { startSyncQueue } from "./jobs/queue.ts";
 import { addMember, createOrganisation } from "./organisations/organisations.service.ts";
 import type { Role } from "./organisations/permissions.ts";
 import { deriveKeys } from "./security/keys.ts";
@@ -77,17 +78,28 @@ export interface TestBooks {
   close(): Promise<void>;
 }
 
-/** A books app over a fresh migrated database (PGlite, or PostgreSQL when BOOKS_DATABASE_URL is set). */
+/**
+ * A books app over a fresh migrated database (PGlite, or PostgreSQL when BOOKS_DATABASE_URL is set), with
+ * its job queue (pg-boss) on the test clock: pg-boss runs nothing on its own, drainJobs runs the jobs.
+ */
 export async function createTestBooks(
   options: { config?: Partial<AppConfig>; now?: Date } = {},
 ): Promise<TestBooks> {
   const database = await createTestDatabase<BooksDatabase>(migrations, "BOOKS_DATABASE_URL");
   const clock = testClock(options.now);
   const logger = memoryLogger();
+  let jobs: Awaited<ReturnType<typeof startSyncQueue>>;
+  try {
+    jobs = await startSyncQueue(database, { clock, logger, testClock: true, maxConnections: 2 });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const input = (config: Partial<AppConfig>) => ({
     db: database.db,
     clock,
     logger,
+    jobs,
     config: testConfig({ ...options.config, ...config }),
   });
   const appWith = (config: Partial<AppConfig>) => createApp(input(config));
@@ -98,7 +110,10 @@ export async function createTestBooks(
     clock,
     logger,
     appWith,
-    close: () => database.close(),
+    async close() {
+      await jobs.stop();
+      await database.close();
+    },
   };
 }
 

@@ -9,6 +9,14 @@ export type Engine = "pglite" | "postgres";
 export interface Database<DB> {
   db: Kysely<DB>;
   engine: Engine;
+  /** The PostgreSQL connection string, for a library that opens its own pool (pg-boss). */
+  url?: string | undefined;
+  /**
+   * The embedded database behind `db`: one connection, which Kysely hands out one caller at a time. A
+   * library that runs statements on it must go through `db.connection()` too, or it runs them in the
+   * middle of someone's transaction.
+   */
+  pglite?: PGlite | undefined;
   close(): Promise<void>;
 }
 
@@ -61,7 +69,7 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
       dialect: new PostgresDialect({ pool }),
       ...(options.log ? { log: options.log } : {}),
     });
-    return { db, engine: "postgres", close: () => db.destroy() };
+    return { db, engine: "postgres", url: options.url, close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pglite = new PGlite({
@@ -72,5 +80,5 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     dialect: new PGliteDialect(pglite),
     ...(options.log ? { log: options.log } : {}),
   });
-  return { db, engine: "pglite", close: () => db.destroy() };
+  return { db, engine: "pglite", pglite, close: () => db.destroy() };
 }

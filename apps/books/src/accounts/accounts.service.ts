@@ -39,7 +39,7 @@ export const CLEANUP_BATCH = 20;
 /** PSU-ID: a login name at the bank; the Berlin Group gives no length, 70 is its usual Max70Text. */
 export const MAX_PSU_ID_LENGTH = 70;
 
-type Deps = Pick<AppDeps, "db" | "clock" | "logger" | "secretBox" | "connectorFor" | "banks">;
+type Deps = Pick<AppDeps, "db" | "clock" | "logger" | "secretBox" | "connectorFor" | "banks" | "jobs">;
 
 export function findBank(deps: Pick<AppDeps, "banks">, bankId: string): BankDirectoryEntry {
   const bank = deps.banks.find((b) => b.id === bankId);
@@ -357,7 +357,7 @@ async function finishSca(
       const accounts = (await repo.selectAccounts(trx, auth.organisation.id)).filter(
         (a) => a.connectionId === connection.id && a.status === "active",
       );
-      for (const account of accounts) await queueSync(trx, auth, account.id, "manual", psu, now);
+      for (const account of accounts) await queueSync(deps.jobs, trx, auth, account.id, "manual", psu, now);
       await recordAudit(trx, deps.clock, auth.organisation.id, {
         actor: { userId: auth.user.id, label: auth.user.email },
         action: "bank.reauthorised",
@@ -383,7 +383,12 @@ async function finishSca(
       if (!(await repo.advanceFlow(trx, flow.id, "redirected", "completed", offered)))
         throw new AppError("conflict");
       await repo.updateConnection(trx, connection.id, consentValues);
-      const moved = await moveCoveredAccounts(trx, auth, { connectionId: connection.id, offered, psu, now });
+      const moved = await moveCoveredAccounts(deps.jobs, trx, auth, {
+        connectionId: connection.id,
+        offered,
+        psu,
+        now,
+      });
       await recordAudit(trx, deps.clock, auth.organisation.id, {
         actor: { userId: auth.user.id, label: auth.user.email },
         action: "bank.reauthorised",
@@ -416,6 +421,7 @@ async function finishSca(
  * no active account is over: it is marked disconnected here and its consent ended at the bank afterwards.
  */
 async function moveCoveredAccounts(
+  jobs: Deps["jobs"],
   trx: Transaction<BooksDatabase>,
   auth: AuthContext,
   input: {
@@ -441,7 +447,7 @@ async function moveCoveredAccounts(
       .where("id", "=", existing.id)
       .execute();
     sources.add(existing.connectionId);
-    await queueSync(trx, auth, existing.id, "manual", input.psu, input.now);
+    await queueSync(jobs, trx, auth, existing.id, "manual", input.psu, input.now);
     accountIds.push(existing.id);
   }
   const emptied = await repo.connectionsWithoutActiveAccounts(trx, [...sources]);
@@ -677,7 +683,7 @@ export async function completeConnect(
           })
           .execute();
       }
-      await queueSync(trx, auth, id, "connect", input.psu, now);
+      await queueSync(deps.jobs, trx, auth, id, "connect", input.psu, now);
       ids.push(id);
       await recordAudit(trx, deps.clock, auth.organisation.id, {
         actor: { userId: auth.user.id, label: auth.user.email },
@@ -686,7 +692,7 @@ export async function completeConnect(
         details: { name: choice.name.trim(), iban: maskIban(account.iban), importFrom: choice.importFrom },
       });
     }
-    const moved = await moveCoveredAccounts(trx, auth, {
+    const moved = await moveCoveredAccounts(deps.jobs, trx, auth, {
       connectionId: flow.connectionId,
       offered: [...offered.values()],
       psu: input.psu,
@@ -716,20 +722,20 @@ function maskIban(iban: string): string {
 }
 
 async function queueSync(
-  db: Parameters<typeof enqueueSyncJob>[0],
+  jobs: Deps["jobs"],
+  trx: Transaction<BooksDatabase>,
   auth: AuthContext,
   accountId: string,
   trigger: "manual" | "connect",
   psu: PsuPresence,
   now: Date,
 ) {
-  return enqueueSyncJob(db, {
+  return enqueueSyncJob(jobs, trx, {
     organisationId: auth.organisation.id,
     bankAccountId: accountId,
     trigger,
     psuIpAddress: psu.psuIpAddress ?? null,
     requestedBy: auth.user.id,
-    runAfter: now,
     now,
   });
 }
@@ -758,7 +764,7 @@ export async function requestSync(
         result.skipped.push(id);
         continue;
       }
-      result.jobIds.push((await queueSync(trx, auth, id, "manual", input.psu, now)).id);
+      result.jobIds.push((await queueSync(deps.jobs, trx, auth, id, "manual", input.psu, now)).id);
     }
     if (result.jobIds.length > 0) {
       await recordAudit(trx, deps.clock, auth.organisation.id, {
@@ -871,7 +877,7 @@ export async function disconnect(
         .returning("id")
         .execute()
     ).map((r) => r.id);
-    await cancelQueuedSyncJobs(trx, ids, now, "disconnected");
+    await cancelQueuedSyncJobs(deps.jobs, trx, ids, now, "disconnected");
     await recordAudit(trx, deps.clock, auth.organisation.id, {
       actor: { userId: auth.user.id, label: auth.user.email },
       action: "bank.disconnected",
@@ -923,6 +929,7 @@ export async function deleteAccount(
       .executeTakeFirstOrThrow();
     if (connection && others.length === 0)
       await repo.updateConnection(trx, connection.id, { status: "disconnected", now });
+    await cancelQueuedSyncJobs(deps.jobs, trx, [account.id], now, "deleted");
     await trx
       .deleteFrom("bank_accounts")
       .where("id", "=", account.id)

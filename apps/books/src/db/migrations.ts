@@ -214,6 +214,38 @@ export const migrations: Record<string, ForwardMigration> = {
       );
     },
   },
+  "0003_sync_jobs_on_pg_boss": {
+    async up(db: Kysely<unknown>) {
+      await runScript(
+        db,
+        `
+        -- The queue moved to pg-boss (schema pgboss, which pg-boss installs and migrates itself; see
+        -- jobs/queue.ts). sync_jobs stays as the record of each sync run: what the user sees (progress,
+        -- counts, errors) and what bank_transactions.sync_job_id points at. Its queue columns go: pg-boss
+        -- holds when a job runs, its lease (heartbeat) and its retries, and its queue policy keeps one
+        -- queued-or-running sync per account (singletonKey = account id).
+        --
+        -- Runs still waiting here have no pg-boss job: they end as cancelled, and the account's next
+        -- scheduled sync (bank_accounts.next_sync_at) is due as before.
+        update sync_jobs set
+          status = 'cancelled',
+          finished_at = coalesce(started_at, created_at),
+          error_code = 'job_queue_changed',
+          error_message = 'job_queue_changed'
+        where status in ('queued', 'running');
+        drop index sync_jobs_one_active_per_account;
+        drop index sync_jobs_claim_idx;
+        alter table sync_jobs
+          drop column max_attempts,
+          drop column run_after,
+          drop column locked_until,
+          drop column locked_by,
+          add column boss_job_id uuid;
+        create unique index sync_jobs_boss_job_id_idx on sync_jobs (boss_job_id);
+        `,
+      );
+    },
+  },
   "0004_connect_gaps": {
     async up(db: Kysely<unknown>) {
       await runScript(

@@ -191,11 +191,9 @@ export interface SyncJobTable {
   psu_ip_address: string | null;
   requested_by: string | null;
   status: SyncJobStatus;
+  /** pg-boss's job that runs this sync (jobs/queue.ts). */
+  boss_job_id: string | null;
   attempts: Generated<number>;
-  max_attempts: Generated<number>;
-  run_after: Timestamp;
-  locked_until: NullableTimestamp;
-  locked_by: string | null;
   progress: Generated<number>;
   pages: Generated<number>;
   seen: Generated<number>;

@@ -1,21 +1,26 @@
 /**
- * Durable jobs in books' own Postgres: one table (sync_jobs), claimed with FOR UPDATE SKIP LOCKED.
+ * The record of each sync run (table sync_jobs): what the user sees — progress, pages, rows seen and
+ * imported, errors, when it ran — and what bank_transactions.sync_job_id points at. The queue itself is
+ * pg-boss (jobs/queue.ts): it holds when a job runs, its lease (heartbeat), its retries with backoff, and its
+ * `exclusive` policy with the account id as singletonKey keeps one queued-or-running sync per account.
  *
- * Why not pg-boss (installed, v10): it does run on PGlite behind an `executeSql` adapter, but measured here
- * its schema install took 6.0 s on an in-memory PGlite (every test database and every fresh demo start pays
- * it), and PGlite is one connection behind Kysely's mutex, so pg-boss's own polling and maintenance queries
- * would queue behind (or, through a shared adapter, run inside) our transactions. Enqueuing in the same
- * transaction as the rows that cause a job, which the design asks for, needed an adapter over each Kysely
- * transaction as well. A table, a partial unique index (one queued-or-running sync per account) and a
- * SKIP LOCKED claim do what books needs on both engines, and more worker processes against one PostgreSQL
- * share the work the same way.
+ * Session 1 kept its own queue table because pg-boss 10 took 6 s to install its schema on PGlite. pg-boss 12
+ * installs in ~0.2 s, has adapters to enqueue inside our Kysely transactions, and a test clock. A run row
+ * and its pg-boss job change together: enqueued, settled and heartbeated in the same transaction.
  *
- * Every instant comes from the injected clock, so tests move time (leases, backoff, next day).
+ * Every instant written here comes from the injected clock, so tests move time.
  */
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import type { CommandResponse, JobAttempt } from "pg-boss";
 import type { BooksDatabase, SyncJobStatus, SyncTrigger } from "../db/schema.ts";
+import { HEARTBEAT_SECONDS, SYNC_QUEUE, type SyncJobData, type SyncQueue } from "./queue.ts";
 
 type Db = Kysely<BooksDatabase> | Transaction<BooksDatabase>;
+
+/** pg-boss 12's .d.ts declares CommandResponse empty; at run time it carries how many jobs were affected. */
+function affected(response: CommandResponse): number {
+  return (response as { affected?: number }).affected ?? 0;
+}
 
 export interface SyncJob {
   id: number;
@@ -25,11 +30,8 @@ export interface SyncJob {
   psuIpAddress: string | null;
   requestedBy: string | null;
   status: SyncJobStatus;
+  bossJobId: string | null;
   attempts: number;
-  maxAttempts: number;
-  runAfter: Date;
-  lockedUntil: Date | null;
-  lockedBy: string | null;
   progress: number;
   pages: number;
   seen: number;
@@ -42,6 +44,15 @@ export interface SyncJob {
   finishedAt: Date | null;
 }
 
+/** A run a worker holds: its pg-boss job attempt fences every settle and heartbeat to this worker. */
+export interface ClaimedSyncJob extends SyncJob {
+  attempt: JobAttempt;
+  /** Retries pg-boss still grants after this attempt. */
+  retriesLeft: number;
+  /** When pg-boss last heard from this worker (the fetch counts). */
+  heartbeatAt: Date;
+}
+
 const COLUMNS = [
   "id",
   "organisation_id as organisationId",
@@ -50,11 +61,8 @@ const COLUMNS = [
   "psu_ip_address as psuIpAddress",
   "requested_by as requestedBy",
   "status",
+  "boss_job_id as bossJobId",
   "attempts",
-  "max_attempts as maxAttempts",
-  "run_after as runAfter",
-  "locked_until as lockedUntil",
-  "locked_by as lockedBy",
   "progress",
   "pages",
   "seen",
@@ -73,43 +81,57 @@ export interface NewSyncJob {
   trigger: SyncTrigger;
   psuIpAddress: string | null;
   requestedBy: string | null;
-  runAfter: Date;
   now: Date;
 }
 
 /**
- * Queues a sync unless one is already queued or running for the account (the partial unique index decides,
- * so two clicks or two schedulers cannot both queue one). Returns the job that will run.
+ * Queues a sync unless one is already queued or running for the account: pg-boss's exclusive policy on
+ * the account id decides, so two clicks or two schedulers cannot both queue one. The pg-boss job and the
+ * run row commit with `trx`. Returns the run that will happen.
  */
-export async function enqueueSyncJob(db: Db, job: NewSyncJob): Promise<{ id: number; created: boolean }> {
-  const inserted = await db
-    .insertInto("sync_jobs")
-    .values({
-      organisation_id: job.organisationId,
-      bank_account_id: job.bankAccountId,
-      trigger: job.trigger,
-      psu_ip_address: job.psuIpAddress,
-      requested_by: job.requestedBy,
-      status: "queued",
-      run_after: job.runAfter,
-      created_at: job.now,
-    })
-    .onConflict((oc) => oc.column("bank_account_id").where("status", "in", ["queued", "running"]).doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  if (inserted) return { id: inserted.id, created: true };
-  const active = await db
+export async function enqueueSyncJob(
+  jobs: SyncQueue,
+  trx: Transaction<BooksDatabase>,
+  job: NewSyncJob,
+): Promise<{ id: number; created: boolean }> {
+  const data: SyncJobData = { bankAccountId: job.bankAccountId };
+  const bossJobId = await jobs.boss.send(SYNC_QUEUE, data, {
+    singletonKey: job.bankAccountId,
+    // From books' clock, not the database's, so a test's time decides when it is due.
+    startAfter: job.now,
+    db: jobs.inTransaction(trx),
+  });
+  if (bossJobId) {
+    const inserted = await trx
+      .insertInto("sync_jobs")
+      .values({
+        organisation_id: job.organisationId,
+        bank_account_id: job.bankAccountId,
+        trigger: job.trigger,
+        psu_ip_address: job.psuIpAddress,
+        requested_by: job.requestedBy,
+        status: "queued",
+        boss_job_id: bossJobId,
+        created_at: job.now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { id: inserted.id, created: true };
+  }
+  const active = await trx
     .selectFrom("sync_jobs")
     .select("id")
     .where("bank_account_id", "=", job.bankAccountId)
     .where("status", "in", ["queued", "running"])
+    .orderBy("id", "desc")
     .executeTakeFirst();
-  if (!active) throw new Error("a sync job was neither inserted nor found active");
+  if (!active)
+    throw new Error(`pg-boss holds a sync of account ${job.bankAccountId} that sync_jobs does not`);
   // A user asking while a scheduled sync waits: the user is present now, so the read is attended.
   if (job.psuIpAddress !== null) {
-    await db
+    await trx
       .updateTable("sync_jobs")
-      .set({ psu_ip_address: job.psuIpAddress, trigger: job.trigger, run_after: job.runAfter })
+      .set({ psu_ip_address: job.psuIpAddress, trigger: job.trigger })
       .where("id", "=", active.id)
       .where("status", "=", "queued")
       .execute();
@@ -117,34 +139,21 @@ export async function enqueueSyncJob(db: Db, job: NewSyncJob): Promise<{ id: num
   return { id: active.id, created: false };
 }
 
-/**
- * Claims the next due job: a queued one whose time has come, or a running one whose lease ran out (its
- * worker died). SKIP LOCKED lets several workers claim side by side without waiting on each other.
- */
-export async function claimSyncJob(
-  db: Kysely<BooksDatabase>,
-  worker: { id: string; now: Date; leaseMs: number },
-): Promise<SyncJob | undefined> {
-  const { rows } = await sql<{ id: number }>`
-    update sync_jobs set
-      status = 'running',
-      attempts = attempts + 1,
-      locked_by = ${worker.id},
-      locked_until = ${new Date(worker.now.getTime() + worker.leaseMs)},
-      started_at = coalesce(started_at, ${worker.now}),
-      error_code = null,
-      error_message = null
-    where id = (
-      select id from sync_jobs
-      where (status = 'queued' and run_after <= ${worker.now})
-         or (status = 'running' and locked_until < ${worker.now})
-      order by run_after, id
-      limit 1
-      for update skip locked
-    )
-    returning id`.execute(db);
-  const id = rows[0]?.id;
-  return id === undefined ? undefined : findSyncJob(db, id);
+/** Marks the run of a fetched pg-boss job as running. Undefined when the run is no longer queued or running. */
+export function startSyncJob(db: Db, bossJob: JobAttempt, now: Date): Promise<SyncJob | undefined> {
+  return db
+    .updateTable("sync_jobs")
+    .set((eb) => ({
+      status: "running",
+      attempts: bossJob.retryCount + 1,
+      started_at: eb.fn.coalesce("started_at", eb.val(now)),
+      error_code: null,
+      error_message: null,
+    }))
+    .where("boss_job_id", "=", bossJob.id)
+    .where("status", "in", ["queued", "running"])
+    .returning(COLUMNS)
+    .executeTakeFirst();
 }
 
 export function findSyncJob(db: Db, id: number): Promise<SyncJob | undefined> {
@@ -177,14 +186,25 @@ export function latestSyncJobs(db: Db, bankAccountId: string, limit: number): Pr
     .execute();
 }
 
-/** Progress of a running job; also renews its lease, so only a job whose worker stopped is taken over. */
+/**
+ * Progress of a running job, in the transaction that stored the page. Fenced to this worker's attempt
+ * (pg-boss gives a job taken over a higher retry count, and the run row its attempt number): false when
+ * the run is no longer this worker's, and nothing is written then. Renews the pg-boss heartbeat once a
+ * fifth of HEARTBEAT_SECONDS has passed since the last, not on every page, so a short sync pays for none.
+ */
 export async function recordProgress(
-  db: Db,
-  id: number,
-  lock: { workerId: string; lockedUntil: Date },
+  jobs: SyncQueue,
+  trx: Transaction<BooksDatabase>,
+  job: ClaimedSyncJob,
   progress: { progress: number; pages: number; seen: number; imported: number; dateFrom: string },
+  now: Date,
 ): Promise<boolean> {
-  const result = await db
+  if (now.getTime() - job.heartbeatAt.getTime() >= (HEARTBEAT_SECONDS * 1000) / 5) {
+    const touched = await jobs.boss.touch(SYNC_QUEUE, job.attempt, { db: jobs.inTransaction(trx) });
+    if (affected(touched) !== 1) return false;
+    job.heartbeatAt = now;
+  }
+  const updated = await trx
     .updateTable("sync_jobs")
     .set({
       progress: progress.progress,
@@ -192,65 +212,108 @@ export async function recordProgress(
       seen: progress.seen,
       imported: progress.imported,
       date_from: progress.dateFrom,
-      locked_until: lock.lockedUntil,
     })
-    .where("id", "=", id)
+    .where("id", "=", job.id)
     .where("status", "=", "running")
-    .where("locked_by", "=", lock.workerId)
+    .where("attempts", "=", job.attempts)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return Number(updated.numUpdatedRows) === 1;
 }
 
+export type SyncOutcome =
+  | { status: "succeeded"; now: Date }
+  | { status: "failed" | "cancelled"; now: Date; errorCode: string; errorMessage: string }
+  | { status: "queued"; errorCode: string; errorMessage: string };
+
+/**
+ * Settles a claimed run and its pg-boss job together: succeeded and failed complete the job (the run
+ * holds the outcome), cancelled cancels it, and queued fails it so pg-boss retries it after its backoff.
+ * False when the attempt was no longer this worker's: then nothing is written.
+ */
 export async function finishSyncJob(
-  db: Db,
-  id: number,
-  outcome:
-    | { status: "succeeded"; now: Date }
-    | { status: "failed" | "cancelled"; now: Date; errorCode: string; errorMessage: string }
-    | { status: "queued"; runAfter: Date; errorCode: string; errorMessage: string },
-): Promise<void> {
+  jobs: SyncQueue,
+  trx: Transaction<BooksDatabase>,
+  job: ClaimedSyncJob,
+  outcome: SyncOutcome,
+): Promise<boolean> {
+  const db = jobs.inTransaction(trx);
+  const settled =
+    outcome.status === "cancelled"
+      ? await jobs.boss.cancel(SYNC_QUEUE, job.attempt, { db })
+      : outcome.status === "queued"
+        ? await jobs.boss.fail(
+            SYNC_QUEUE,
+            job.attempt,
+            { code: outcome.errorCode, message: outcome.errorMessage },
+            { db },
+          )
+        : await jobs.boss.complete(
+            SYNC_QUEUE,
+            job.attempt,
+            outcome.status === "succeeded"
+              ? { status: "succeeded" }
+              : { status: outcome.status, code: outcome.errorCode },
+            { db },
+          );
+  if (affected(settled) !== 1) return false;
   if (outcome.status === "queued") {
-    await db
+    await trx
       .updateTable("sync_jobs")
-      .set({
-        status: "queued",
-        run_after: outcome.runAfter,
-        locked_by: null,
-        locked_until: null,
-        error_code: outcome.errorCode,
-        error_message: outcome.errorMessage,
-      })
-      .where("id", "=", id)
+      .set({ status: "queued", error_code: outcome.errorCode, error_message: outcome.errorMessage })
+      .where("id", "=", job.id)
       .execute();
-    return;
+    return true;
   }
-  await db
+  await trx
     .updateTable("sync_jobs")
     .set({
       status: outcome.status,
       finished_at: outcome.now,
-      locked_by: null,
-      locked_until: null,
       ...(outcome.status === "succeeded"
         ? { progress: 1000, error_code: null, error_message: null }
         : { error_code: outcome.errorCode, error_message: outcome.errorMessage }),
     })
-    .where("id", "=", id)
+    .where("id", "=", job.id)
     .execute();
+  return true;
+}
+
+/**
+ * Ends runs whose pg-boss job pg-boss itself gave up on (lost heartbeat or timeout on the last attempt),
+ * read from the dead letter queue by the job's original id.
+ */
+export async function failLostSyncJobs(
+  trx: Transaction<BooksDatabase>,
+  bossJobIds: readonly string[],
+  now: Date,
+  reason: string,
+): Promise<number> {
+  if (bossJobIds.length === 0) return 0;
+  const result = await trx
+    .updateTable("sync_jobs")
+    .set({ status: "failed", finished_at: now, error_code: "worker_lost", error_message: reason })
+    .where("boss_job_id", "in", bossJobIds)
+    .where("status", "in", ["queued", "running"])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Cancels the queued syncs of accounts (disconnect, consent gone); a running one finishes on its own. */
 export async function cancelQueuedSyncJobs(
-  db: Db,
+  jobs: SyncQueue,
+  trx: Transaction<BooksDatabase>,
   bankAccountIds: readonly string[],
   now: Date,
   code: string,
 ) {
   if (bankAccountIds.length === 0) return;
-  await db
+  const cancelled = await trx
     .updateTable("sync_jobs")
     .set({ status: "cancelled", finished_at: now, error_code: code, error_message: code })
     .where("bank_account_id", "in", bankAccountIds)
     .where("status", "=", "queued")
+    .returning("boss_job_id")
     .execute();
+  const ids = cancelled.flatMap((r) => (r.boss_job_id ? [r.boss_job_id] : []));
+  if (ids.length > 0) await jobs.boss.cancel(SYNC_QUEUE, ids, { db: jobs.inTransaction(trx) });
 }

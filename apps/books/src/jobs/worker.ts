@@ -1,26 +1,26 @@
 /**
- * The in-process worker: claims due sync jobs one at a time, runs them, and records the outcome; every
- * `scheduleEveryMs` it also queues the scheduled syncs that are due. Run more processes against one
- * PostgreSQL to sync more accounts at once; SKIP LOCKED keeps them apart, the partial unique index keeps one
- * sync per account, and a lease lets another worker finish what a dead one started.
+ * The in-process worker: fetches due sync jobs from pg-boss one at a time, runs them, and settles the run
+ * and its pg-boss job together; every `scheduleEveryMs` it also queues the scheduled syncs that are due.
+ * Run more processes against one PostgreSQL to sync more accounts at once: pg-boss's SKIP LOCKED fetch keeps
+ * them apart, its exclusive policy keeps one sync per account, and a job whose worker stops sending
+ * heartbeats (renewed with the pages it stores) is retried by another after pg-boss's supervisor notices.
  */
-import { randomUUID } from "node:crypto";
 import { recordAudit } from "../audit/audit.service.ts";
 import { berlinDate, startOfNextBerlinDay } from "../calendar.ts";
 import { ConnectorError } from "../connectors/connector.ts";
 import type { ConnectionStatus } from "../db/schema.ts";
 import { setAccountError, setConnectionStatus } from "../sync/sync.repository.ts";
 import { type SyncDeps, SyncSkipped, scheduledSyncInterval, syncAccount } from "../sync/sync.service.ts";
-import { claimSyncJob, enqueueSyncJob, finishSyncJob, type SyncJob } from "./jobs.repository.ts";
-
-/** A job whose worker stops renewing this lease (one renewal per page) is taken over. */
-export const LEASE_MS = 5 * 60_000;
-/** First retry of a failed sync after 30 s, doubling. */
-export const RETRY_BASE_MS = 30_000;
+import {
+  type ClaimedSyncJob,
+  enqueueSyncJob,
+  failLostSyncJobs,
+  finishSyncJob,
+  startSyncJob,
+} from "./jobs.repository.ts";
+import { LOST_SYNC_QUEUE, RETRY_LIMIT, SYNC_QUEUE, type SyncJobData } from "./queue.ts";
 
 export interface RunOptions {
-  workerId?: string;
-  leaseMs?: number;
   signal?: AbortSignal;
   afterPage?: (page: number) => void | Promise<void>;
 }
@@ -35,23 +35,41 @@ const CONSENT_STATUS_OF: Partial<Record<ConnectorError["kind"], ConnectionStatus
   consent_revoked: "revoked",
 };
 
+/**
+ * Fetches the next due sync job from pg-boss and marks its run as running. A job whose run is no longer
+ * queued or running (cancelled by a disconnect while pg-boss handed it out) is cancelled and skipped.
+ */
+export async function claimSyncJob(deps: SyncDeps): Promise<ClaimedSyncJob | undefined> {
+  await deps.jobs.syncClock();
+  for (;;) {
+    const [job] = await deps.jobs.boss.fetch<SyncJobData>(SYNC_QUEUE, { batchSize: 1 });
+    if (!job) return undefined;
+    const attempt = { id: job.id, retryCount: job.retryCount };
+    const now = deps.clock.now();
+    const run = await startSyncJob(deps.db, attempt, now);
+    if (run) return { ...run, attempt, retriesLeft: RETRY_LIMIT - job.retryCount, heartbeatAt: now };
+    await deps.jobs.boss.cancel(SYNC_QUEUE, attempt);
+  }
+}
+
 /** Claims one due job and runs it to an outcome. Undefined when nothing is due. */
 export async function runNextJob(deps: SyncDeps, options: RunOptions = {}): Promise<JobOutcome | undefined> {
-  const workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
-  const leaseMs = options.leaseMs ?? LEASE_MS;
-  const job = await claimSyncJob(deps.db, { id: workerId, now: deps.clock.now(), leaseMs });
+  const job = await claimSyncJob(deps);
   if (!job) return undefined;
-  return runClaimedJob(deps, job, { ...options, workerId, leaseMs });
+  return runClaimedJob(deps, job, options);
 }
 
 export async function runClaimedJob(
   deps: SyncDeps,
-  job: SyncJob,
-  options: RunOptions & { workerId: string; leaseMs: number },
+  job: ClaimedSyncJob,
+  options: RunOptions = {},
 ): Promise<JobOutcome> {
   try {
     const result = await syncAccount(deps, job, options);
-    await finishSyncJob(deps.db, job.id, { status: "succeeded", now: deps.clock.now() });
+    const settled = await deps.db
+      .transaction()
+      .execute((trx) => finishSyncJob(deps.jobs, trx, job, { status: "succeeded", now: deps.clock.now() }));
+    if (!settled) return { jobId: job.id, status: "lost", code: "lease_lost" };
     deps.logger.info("sync succeeded", {
       jobId: job.id,
       accountId: job.bankAccountId,
@@ -64,17 +82,20 @@ export async function runClaimedJob(
   }
 }
 
-async function handleFailure(deps: SyncDeps, job: SyncJob, error: unknown): Promise<JobOutcome> {
+async function handleFailure(deps: SyncDeps, job: ClaimedSyncJob, error: unknown): Promise<JobOutcome> {
   const now = deps.clock.now();
+  const lost: JobOutcome = { jobId: job.id, status: "lost", code: "lease_lost" };
   if (error instanceof SyncSkipped) {
-    if (error.code === "lease_lost") return { jobId: job.id, status: "lost", code: error.code };
-    await finishSyncJob(deps.db, job.id, {
-      status: "cancelled",
-      now,
-      errorCode: error.code,
-      errorMessage: error.message,
-    });
-    return { jobId: job.id, status: "cancelled", code: error.code };
+    if (error.code === "lease_lost") return lost;
+    const settled = await deps.db.transaction().execute((trx) =>
+      finishSyncJob(deps.jobs, trx, job, {
+        status: "cancelled",
+        now,
+        errorCode: error.code,
+        errorMessage: error.message,
+      }),
+    );
+    return settled ? { jobId: job.id, status: "cancelled", code: error.code } : lost;
   }
   const failure =
     error instanceof ConnectorError
@@ -86,7 +107,14 @@ async function handleFailure(deps: SyncDeps, job: SyncJob, error: unknown): Prom
 
   const consentStatus = CONSENT_STATUS_OF[failure.kind];
   if (consentStatus) {
-    await deps.db.transaction().execute(async (trx) => {
+    const settled = await deps.db.transaction().execute(async (trx) => {
+      const ours = await finishSyncJob(deps.jobs, trx, job, {
+        status: "failed",
+        now,
+        errorCode: failure.kind,
+        errorMessage: failure.message,
+      });
+      if (!ours) return false;
       const connection = await trx
         .selectFrom("bank_accounts")
         .innerJoin("bank_connections", "bank_connections.id", "bank_accounts.connection_id")
@@ -103,50 +131,83 @@ async function handleFailure(deps: SyncDeps, job: SyncJob, error: unknown): Prom
         });
       }
       await setAccountError(trx, job.bankAccountId, failure.kind);
-      await finishSyncJob(trx, job.id, {
-        status: "failed",
-        now,
+      return true;
+    });
+    return settled ? { jobId: job.id, status: "failed", code: failure.kind } : lost;
+  }
+
+  // pg-boss waits its backoff (30 s doubling, with jitter) before the next attempt.
+  if (failure.transient && job.retriesLeft > 0) {
+    const settled = await deps.db.transaction().execute((trx) =>
+      finishSyncJob(deps.jobs, trx, job, {
+        status: "queued",
         errorCode: failure.kind,
         errorMessage: failure.message,
-      });
-    });
-    return { jobId: job.id, status: "failed", code: failure.kind };
+      }),
+    );
+    return settled ? { jobId: job.id, status: "retrying", code: failure.kind } : lost;
   }
 
-  if (failure.transient && job.attempts < job.maxAttempts) {
-    const backoff = RETRY_BASE_MS * 2 ** (job.attempts - 1);
-    const runAfter = new Date(now.getTime() + Math.max(backoff, failure.retryAfterMs ?? 0));
-    await finishSyncJob(deps.db, job.id, {
-      status: "queued",
-      runAfter,
-      errorCode: failure.kind,
-      errorMessage: failure.message,
-    });
-    return { jobId: job.id, status: "retrying", code: failure.kind };
-  }
-
-  await deps.db.transaction().execute(async (trx) => {
-    // The day's reads are used up: the next scheduled sync waits for the next day.
-    const nextSyncAt = failure.kind === "access_exceeded" ? startOfNextBerlinDay(now) : undefined;
-    await setAccountError(trx, job.bankAccountId, failure.kind, nextSyncAt);
-    await finishSyncJob(trx, job.id, {
+  const settled = await deps.db.transaction().execute(async (trx) => {
+    const ours = await finishSyncJob(deps.jobs, trx, job, {
       status: "failed",
       now,
       errorCode: failure.kind,
       errorMessage: failure.message,
     });
+    if (!ours) return false;
+    // The day's reads are used up: the next scheduled sync waits for the next day.
+    const nextSyncAt = failure.kind === "access_exceeded" ? startOfNextBerlinDay(now) : undefined;
+    await setAccountError(trx, job.bankAccountId, failure.kind, nextSyncAt);
+    return true;
   });
-  return { jobId: job.id, status: "failed", code: failure.kind };
+  return settled ? { jobId: job.id, status: "failed", code: failure.kind } : lost;
 }
 
-/** Runs due jobs until none is left (retries whose time has not come stay queued). For tests and tools. */
+/**
+ * Runs pg-boss's supervisor (it retries jobs whose worker stopped sending heartbeats, under a test clock
+ * only when asked), ends the runs pg-boss gave up on, then runs due jobs until none is left (retries whose
+ * time has not come stay queued). For tests and tools; the server's worker has pg-boss's own timers.
+ */
 export async function drainJobs(deps: SyncDeps, options: RunOptions = {}): Promise<JobOutcome[]> {
+  await deps.jobs.syncClock();
+  await deps.jobs.boss.supervise(SYNC_QUEUE);
+  await failLostSyncs(deps);
   const outcomes: JobOutcome[] = [];
   for (;;) {
     const outcome = await runNextJob(deps, options);
     if (!outcome) return outcomes;
     outcomes.push(outcome);
   }
+}
+
+/**
+ * A job pg-boss failed itself on its last attempt (no heartbeat, or past its expiry) lands in the dead
+ * letter queue; its run is marked failed there, so it does not show as running for ever.
+ */
+export async function failLostSyncs(deps: SyncDeps): Promise<number> {
+  await deps.jobs.syncClock();
+  const dead = await deps.jobs.boss.fetch<SyncJobData>(LOST_SYNC_QUEUE, {
+    batchSize: 50,
+    includeMetadata: true,
+  });
+  if (dead.length === 0) return 0;
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const failed = await failLostSyncJobs(
+      trx,
+      dead.flatMap((job) => (job.sourceId ? [job.sourceId] : [])),
+      now,
+      "the worker running this sync stopped on its last attempt",
+    );
+    await deps.jobs.boss.complete(
+      LOST_SYNC_QUEUE,
+      dead.map((job) => ({ id: job.id, retryCount: job.retryCount })),
+      null,
+      { db: deps.jobs.inTransaction(trx) },
+    );
+    return failed;
+  });
 }
 
 /**
@@ -182,13 +243,12 @@ export async function scheduleDueSyncs(deps: SyncDeps): Promise<number> {
   let queued = 0;
   for (const account of due) {
     await deps.db.transaction().execute(async (trx) => {
-      const job = await enqueueSyncJob(trx, {
+      const job = await enqueueSyncJob(deps.jobs, trx, {
         organisationId: account.organisation_id,
         bankAccountId: account.id,
         trigger: "scheduled",
         psuIpAddress: null,
         requestedBy: null,
-        runAfter: now,
         now,
       });
       if (job.created) queued += 1;
@@ -206,14 +266,16 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** The loop `startBooks` runs: poll for jobs, and schedule syncs now and then. */
+/**
+ * The loop `startBooks` runs: poll pg-boss for jobs, and now and then schedule syncs and end the runs
+ * pg-boss gave up on. pg-boss's own timers supervise (lost heartbeats, expiry, retention).
+ */
 export function startWorker(
   deps: SyncDeps,
-  options: { pollMs?: number; scheduleEveryMs?: number; workerId?: string } = {},
+  options: { pollMs?: number; scheduleEveryMs?: number } = {},
 ): RunningWorker {
   const pollMs = options.pollMs ?? 1000;
   const scheduleEveryMs = options.scheduleEveryMs ?? 60_000;
-  const workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
   const controller = new AbortController();
   let lastSchedule = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -225,8 +287,9 @@ export function startWorker(
         if (Date.now() - lastSchedule >= scheduleEveryMs) {
           lastSchedule = Date.now();
           await scheduleDueSyncs(deps);
+          await failLostSyncs(deps);
         }
-        const outcome = await runNextJob(deps, { workerId, signal: controller.signal });
+        const outcome = await runNextJob(deps, { signal: controller.signal });
         if (outcome) continue;
       } catch (error) {
         if (controller.signal.aborted) break;

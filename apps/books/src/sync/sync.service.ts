@@ -13,7 +13,8 @@ import type { Kysely } from "kysely";
 import { addDays, berlinDate, daysBetween, maxDate } from "../calendar.ts";
 import { type BankConnector, type BookedBalance, ConnectorError } from "../connectors/connector.ts";
 import type { BooksDatabase } from "../db/schema.ts";
-import { recordProgress, type SyncJob } from "../jobs/jobs.repository.ts";
+import { type ClaimedSyncJob, recordProgress } from "../jobs/jobs.repository.ts";
+import type { SyncQueue } from "../jobs/queue.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type { Clock, Logger } from "../web/context.ts";
 import {
@@ -36,6 +37,8 @@ export interface SyncDeps {
   clock: Clock;
   logger: Logger;
   secretBox: SecretBox;
+  /** pg-boss: where sync jobs wait, and whose heartbeat a running sync renews with its pages. */
+  jobs: SyncQueue;
   connectorFor(bankId: string): BankConnector;
 }
 
@@ -90,8 +93,6 @@ export class SyncSkipped extends Error {
 }
 
 export interface SyncOptions {
-  workerId: string;
-  leaseMs: number;
   signal?: AbortSignal | undefined;
   /** Test hook after each page is stored (e.g. to kill the worker there). */
   afterPage?: ((page: number) => void | Promise<void>) | undefined;
@@ -110,7 +111,11 @@ export function readWindowStart(
   return freshSca ? wanted : maxDate(wanted, addDays(options.today, -READABLE_DAYS_WITHOUT_SCA));
 }
 
-export async function syncAccount(deps: SyncDeps, job: SyncJob, options: SyncOptions): Promise<SyncResult> {
+export async function syncAccount(
+  deps: SyncDeps,
+  job: ClaimedSyncJob,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
   const { db, clock } = deps;
   const target = await findSyncTarget(db, job.bankAccountId);
   if (target?.accountStatus !== "active")
@@ -183,6 +188,8 @@ export async function syncAccount(deps: SyncDeps, job: SyncJob, options: SyncOpt
         if (row.bookingDate > latest) latest = row.bookingDate;
       }
       const pageNow = clock.now();
+      // Under a test clock pg-boss's time follows books' before a heartbeat is written (a no-op otherwise).
+      await deps.jobs.syncClock();
       const progress = Math.min(990, Math.round((daysBetween(dateFrom, latest) / span) * 1000));
       const fresh = page.booked.filter((row) => !stored.has(row.externalId));
       const stillOurs = await db.transaction().execute(async (trx) => {
@@ -192,14 +199,9 @@ export async function syncAccount(deps: SyncDeps, job: SyncJob, options: SyncOpt
           fresh,
         );
         if (page.pending) await replacePendingTransactions(trx, target.accountId, page.pending, pageNow);
-        return recordProgress(
-          trx,
-          job.id,
-          { workerId: options.workerId, lockedUntil: new Date(pageNow.getTime() + options.leaseMs) },
-          { progress, pages, seen, imported, dateFrom },
-        );
+        return recordProgress(deps.jobs, trx, job, { progress, pages, seen, imported, dateFrom }, pageNow);
       });
-      // Another worker took the job over (this one was presumed dead): stop; what was written stands.
+      // pg-boss handed the job to another worker (this one was presumed dead): stop; what was written stands.
       if (!stillOurs) throw new SyncSkipped("lease_lost", "the job was taken over by another worker");
       await options.afterPage?.(pages);
     }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { berlinDate } from "../calendar.ts";
-import { claimSyncJob } from "../jobs/jobs.repository.ts";
-import { drainJobs } from "../jobs/worker.ts";
+import { recordProgress } from "../jobs/jobs.repository.ts";
+import { HEARTBEAT_SECONDS, RETRY_LIMIT, SYNC_QUEUE } from "../jobs/queue.ts";
+import { claimSyncJob, drainJobs } from "../jobs/worker.ts";
 import { createMember, type TestBooks, testBrowser } from "../testing.ts";
 import {
   bookTransactions,
@@ -116,26 +117,37 @@ describe("connecting and syncing against the sandbox bank", () => {
     });
     try {
       // Killed: the worker dies after the third page without any chance to clean up (no catch, no
-      // finish); its job stays "running" until the lease runs out and another worker takes it over.
-      const job = await claimSyncJob(books.database.db, {
-        id: "doomed",
-        now: books.clock.now(),
-        leaseMs: 60_000,
-      });
+      // settle); its pg-boss job stays active until its heartbeat (renewed per page) runs out and pg-boss
+      // hands it to another worker.
+      const job = await claimSyncJob(books.deps);
       if (!job) throw new Error("a queued job expected");
       const killed = await syncAccount(books.deps, job, {
-        workerId: "doomed",
-        leaseMs: 60_000,
         afterPage: (page) => {
+          // A slow sync: its heartbeat, renewed with the pages, keeps the job its own past HEARTBEAT_SECONDS.
+          books.clock.advance(2 * 60_000);
           if (page === 3) throw new Error("worker killed");
         },
       }).catch((error: unknown) => error);
       expect(killed).toBeInstanceOf(Error);
+      // Its heartbeat is fresh (from page 3, six minutes after it started): nobody takes the job over yet.
       expect(await drainJobs(books.deps)).toEqual([]);
       const partial = await bookedIds(accountId);
       expect(partial.length).toBeLessThan(400);
-      books.clock.advance(2 * 60_000);
+      books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
       await syncUntilSettled(books);
+      // The dead worker, were it only slow, could not write progress now: the run is another attempt's.
+      const stale = await books.database.db
+        .transaction()
+        .execute((trx) =>
+          recordProgress(
+            books.deps.jobs,
+            trx,
+            job,
+            { progress: 1, pages: 4, seen: 0, imported: 0, dateFrom: "" },
+            books.clock.now(),
+          ),
+        );
+      expect(stale).toBe(false);
     } finally {
       bank.deps.controls.set({});
     }
@@ -147,6 +159,7 @@ describe("connecting and syncing against the sandbox bank", () => {
       .orderBy("id", "desc")
       .executeTakeFirstOrThrow();
     expect(job.status).toBe("succeeded");
+    expect(job.attempts).toBeGreaterThan(1);
     const gaps = await books.database.db
       .selectFrom("balance_gaps")
       .selectAll()
@@ -192,5 +205,41 @@ describe("connecting and syncing against the sandbox bank", () => {
       .executeTakeFirstOrThrow();
     expect(closed.closed_at).not.toBeNull();
     expect((await bookedIds(accountId)).length).toBe(6);
+  });
+
+  it("marks a sync failed when its worker is lost on every attempt, and lets the account sync again", async () => {
+    const customer = await createBankCustomer(bank);
+    const account = customer.accounts[0];
+    if (!account) throw new Error("account expected");
+    await bookTransactions(bank, account.id, { count: 3 });
+    const member = await createMember(books);
+    const browser = testBrowser(books.app);
+    await browser.login(member.user.email, member.user.password);
+    const [accountId = ""] = await connectThroughBooks(books, browser, customer);
+
+    // Each attempt's worker dies as soon as it holds the job: no heartbeat, no settle.
+    const first = await claimSyncJob(books.deps);
+    expect(first).toMatchObject({ bankAccountId: accountId, attempts: 1 });
+    for (let attempt = 2; attempt <= RETRY_LIMIT + 1; attempt++) {
+      books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
+      await books.deps.jobs.syncClock();
+      await books.deps.jobs.boss.supervise(SYNC_QUEUE);
+      // Not before pg-boss's backoff has passed.
+      expect(await claimSyncJob(books.deps)).toBeUndefined();
+      books.clock.advance(10 * 60_000);
+      expect(await claimSyncJob(books.deps)).toMatchObject({ bankAccountId: accountId, attempts: attempt });
+    }
+    books.clock.advance((HEARTBEAT_SECONDS + 60) * 1000);
+    expect(await drainJobs(books.deps)).toEqual([]);
+    const lost = await books.database.db
+      .selectFrom("sync_jobs")
+      .select(["status", "error_code", "attempts"])
+      .where("bank_account_id", "=", accountId)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(lost).toEqual({ status: "failed", error_code: "worker_lost", attempts: RETRY_LIMIT + 1 });
+
+    await browser.post("/accounts/sync", { account: [accountId] });
+    expect(await drainJobs(books.deps)).toMatchObject([{ status: "succeeded", imported: 3 }]);
   });
 });

@@ -6,6 +6,7 @@ import type { AuthContext } from "../auth/auth.service.ts";
 import type { BankDirectoryEntry } from "../connectors/bank-directory.ts";
 import type { BankConnector } from "../connectors/connector.ts";
 import type { BooksDatabase } from "../db/schema.ts";
+import type { SyncQueue } from "../jobs/queue.ts";
 import type { BooksKeys } from "../security/keys.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type { Locale, Translate } from "./i18n.ts";
@@ -74,6 +75,8 @@ export interface AppDeps {
   logger: Logger;
   /** Seals tokens and consent ids at rest; keyed by config.keys.atRest. */
   secretBox: SecretBox;
+  /** The durable job queue (pg-boss) sync jobs wait in. */
+  jobs: SyncQueue;
   /** The bank directory: the sandbox bank at config.bankBaseUrl, then config.extraBanks. */
   banks: readonly BankDirectoryEntry[];
   /** The connector that speaks to a bank of the directory. */

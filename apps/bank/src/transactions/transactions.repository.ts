@@ -1,4 +1,5 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { fixedQuery } from "../db/fixed-query.ts";
 import type { BankDB, BookingStatus } from "../db/schema.ts";
 
 export interface PageCursor {
@@ -35,27 +36,43 @@ export async function pageTransactions(
     limit: number;
   },
 ): Promise<PageRow[]> {
-  let query = db
-    .selectFrom("transactions")
-    .select(["seq", "booking_date", "xs2a"])
-    .where("account_id", "=", params.accountId)
-    .where("status", "=", params.status)
-    .where("booking_date", ">=", params.dateFrom)
-    .where("booking_date", "<=", params.dateTo);
-  if (params.after) {
-    query = query
-      .where(sql<boolean>`(booking_date, seq) > (${params.after.date}::date, ${params.after.seq}::bigint)`)
-      .where("seq", "<=", params.after.maxSeq);
+  if (!params.after) {
+    return fixedQuery<PageRow>(db, PAGE, [
+      params.accountId,
+      params.status,
+      params.dateFrom,
+      params.dateTo,
+      params.limit,
+    ]);
   }
-  return query.orderBy("booking_date").orderBy("seq").limit(params.limit).execute();
+  const { date, seq, maxSeq } = params.after;
+  return fixedQuery<PageRow>(db, PAGE_AFTER, [
+    params.accountId,
+    params.status,
+    params.dateFrom,
+    params.dateTo,
+    params.limit,
+    date,
+    seq,
+    maxSeq,
+  ]);
 }
 
+// Fixed texts (see fixedQuery): the paging index is (account_id, status, booking_date, seq).
+const PAGE = `select seq, booking_date, xs2a from transactions
+  where account_id = $1 and status = $2 and booking_date >= $3 and booking_date <= $4
+  order by booking_date, seq limit $5`;
+const PAGE_AFTER = `select seq, booking_date, xs2a from transactions
+  where account_id = $1 and status = $2 and booking_date >= $3 and booking_date <= $4
+    and (booking_date, seq) > ($6::date, $7::bigint) and seq <= $8
+  order by booking_date, seq limit $5`;
+
 export async function maxSeq(db: Kysely<BankDB>, accountId: string): Promise<number> {
-  const row = await db
-    .selectFrom("transactions")
-    .select((eb) => eb.fn.max<number | null>("seq").as("max"))
-    .where("account_id", "=", accountId)
-    .executeTakeFirst();
+  const [row] = await fixedQuery<{ max: number | null }>(
+    db,
+    "select max(seq) as max from transactions where account_id = $1",
+    [accountId],
+  );
   return Number(row?.max ?? 0);
 }
 

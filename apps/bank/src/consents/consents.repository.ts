@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
-import type { BankDB, ConsentScope, ConsentStatus, ScaStatus } from "../db/schema.ts";
+import { fixedQuery } from "../db/fixed-query.ts";
+import type { Account, BankDB, Consent, ConsentScope, ConsentStatus, ScaStatus } from "../db/schema.ts";
 
 type Db = Kysely<BankDB> | Transaction<BankDB>;
 
@@ -190,23 +191,106 @@ export async function countUsage(db: Db, consentId: string, resource: string, da
   return row.count;
 }
 
-/** The consent's accounts with their scopes, limited to accounts the PSU may still view (and to one, if given). */
-export function listGrantedAccounts(db: Db, consentId: string, psuId: string, accountId: string | null) {
-  let query = db
-    .selectFrom("consent_accounts")
-    .innerJoin("accounts", "accounts.id", "consent_accounts.account_id")
-    .innerJoin("memberships", (join) =>
-      join
-        .onRef("memberships.account_id", "=", "consent_accounts.account_id")
-        .on("memberships.psu_id", "=", psuId)
-        .on("memberships.can_view", "=", true),
-    )
-    .selectAll("accounts")
-    .select("consent_accounts.scope")
-    .where("consent_accounts.consent_id", "=", consentId);
-  if (accountId !== null) query = query.where("consent_accounts.account_id", "=", accountId);
-  return query.orderBy("accounts.iban").execute();
+/**
+ * The consent and, in the same statement, its accounts (all, or the one asked for) that its PSU can still
+ * view, each with the scopes granted on it. One statement rather than two because this guards every read:
+ * a round trip to the database cost more than the query (docs/design/xs2a-performance.md).
+ */
+export async function findConsentWithGrants(
+  db: Db,
+  consentId: string,
+  accountId: string | null,
+): Promise<{ consent: Consent; grants: { account: Account; scopes: ConsentScope[] }[] } | undefined> {
+  const rows =
+    accountId === null
+      ? await fixedQuery<Consent & GrantRow>(db, CONSENT_WITH_ALL_GRANTS, [consentId])
+      : await fixedQuery<Consent & GrantRow>(db, CONSENT_WITH_ONE_GRANT, [consentId, accountId]);
+  const first = rows[0];
+  if (!first) return undefined;
+  const {
+    a_id: _id,
+    a_business_id: _business,
+    a_parent_id: _parent,
+    a_iban: _iban,
+    a_bic: _bic,
+    a_currency: _currency,
+    a_name: _name,
+    a_product: _product,
+    a_status: _status,
+    a_debit_blocked: _blocked,
+    a_opening_balance_minor: _opening,
+    a_booked_balance_minor: _booked,
+    a_created_at: _created,
+    a_scopes: _scopes,
+    ...consent
+  } = first;
+  const grants = rows.flatMap((r) =>
+    r.a_id === null
+      ? []
+      : [
+          {
+            account: {
+              id: r.a_id,
+              business_id: r.a_business_id,
+              parent_id: r.a_parent_id,
+              iban: r.a_iban,
+              bic: r.a_bic,
+              currency: r.a_currency,
+              name: r.a_name,
+              product: r.a_product,
+              status: r.a_status,
+              debit_blocked: r.a_debit_blocked,
+              opening_balance_minor: r.a_opening_balance_minor,
+              booked_balance_minor: r.a_booked_balance_minor,
+              created_at: r.a_created_at,
+            } satisfies Account,
+            scopes: r.a_scopes.split(",") as ConsentScope[],
+          },
+        ],
+  );
+  return { consent, grants };
 }
+
+const consentWithGrants = (onlyAccount: string) => `
+  select c.*, g.*
+  from consents c
+  left join lateral (
+    select a.id as a_id, a.business_id as a_business_id, a.parent_id as a_parent_id, a.iban as a_iban,
+      a.bic as a_bic, a.currency as a_currency, a.name as a_name, a.product as a_product,
+      a.status as a_status, a.debit_blocked as a_debit_blocked,
+      a.opening_balance_minor as a_opening_balance_minor, a.booked_balance_minor as a_booked_balance_minor,
+      a.created_at as a_created_at, string_agg(ca.scope, ',') as a_scopes
+    from consent_accounts ca
+    join accounts a on a.id = ca.account_id
+    join memberships m on m.account_id = ca.account_id and m.psu_id = c.psu_id and m.can_view
+    where ca.consent_id = c.id ${onlyAccount}
+    group by a.id
+  ) g on true
+  where c.id = $1
+  order by g.a_iban`;
+const CONSENT_WITH_ALL_GRANTS = consentWithGrants("");
+const CONSENT_WITH_ONE_GRANT = consentWithGrants("and ca.account_id = $2::uuid");
+
+interface GrantedRow {
+  a_id: string;
+  a_business_id: string;
+  a_parent_id: string | null;
+  a_iban: string;
+  a_bic: string;
+  a_currency: string;
+  a_name: string;
+  a_product: string;
+  a_status: Account["status"];
+  a_debit_blocked: boolean;
+  a_opening_balance_minor: number;
+  a_booked_balance_minor: number;
+  a_created_at: Date;
+  /** Comma-separated scopes. */
+  a_scopes: string;
+}
+
+/** A granted account's columns as findConsentWithGrants reads them: all null when nothing is granted. */
+type GrantRow = GrantedRow | { [K in keyof GrantedRow]: null };
 
 export async function touchConsent(db: Db, id: string, now: Date) {
   await db.updateTable("consents").set({ last_accessed_at: now }).where("id", "=", id).execute();

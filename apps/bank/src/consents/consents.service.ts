@@ -616,7 +616,11 @@ export interface GrantedAccess {
 const TOUCH_INTERVAL_MS = 60_000;
 
 export async function authorizeAccess(deps: BankDeps, request: AccessRequest): Promise<GrantedAccess> {
-  const consent = await loadConsent(deps, request.tpp, request.consentId);
+  const found = await repo.findConsentWithGrants(deps.db, request.consentId, request.accountId);
+  if (!found || found.consent.tpp_id !== request.tpp.id) {
+    throw new AppError("CONSENT_UNKNOWN", "No consent with this id for this TPP.", { path: "consentId" });
+  }
+  const consent = await expireIfDue(deps, found.consent);
   const status = consent.status;
   switch (status) {
     case "valid":
@@ -659,13 +663,9 @@ export async function authorizeAccess(deps: BankDeps, request: AccessRequest): P
     );
   }
   // Granted accounts the PSU can still see: a PSU who lost access at the bank takes the TPP's access along.
-  const rows = await repo.listGrantedAccounts(deps.db, consent.id, consent.psu_id!, request.accountId);
   const accounts = new Map<string, { account: Account; scopes: Set<ConsentScope> }>();
-  for (const { scope, ...account } of rows) {
-    const entry = accounts.get(account.id) ?? { account, scopes: new Set<ConsentScope>() };
-    entry.scopes.add(scope);
-    accounts.set(account.id, entry);
-  }
+  for (const { account, scopes } of found.grants)
+    accounts.set(account.id, { account, scopes: new Set(scopes) });
   if (request.accountId !== null && !accounts.get(request.accountId)?.scopes.has(request.scope)) {
     throw new AppError(
       "CONSENT_INVALID",

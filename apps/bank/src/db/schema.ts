@@ -79,6 +79,8 @@ export interface TransactionTable {
   proprietary_code: string | null; // German GVC, e.g. "166"
   booking_text: string | null; // e.g. "SEPA-Gutschrift"
   created_at: Timestamp;
+  /** The row as an XS2A transaction object (JSON text), rendered by a trigger whenever the row is written. */
+  xs2a: Generated<string>;
 }
 
 export type ConsentStatus =

@@ -1,4 +1,3 @@
-import { formatAmount } from "@kontor/money";
 import { z } from "zod";
 import { berlinDate } from "../clock.ts";
 import type { Account } from "../db/schema.ts";
@@ -94,36 +93,15 @@ export function parseTransactionQuery(
   return { bookingStatus: status, dateFrom, dateTo, withBalance: withBalance === "true", page: query.page };
 }
 
-export function toXs2aTransaction(t: repo.Xs2aRow) {
-  const incoming = t.amount_minor > 0;
-  const counterpartyAccount = t.counterparty_iban ? { iban: t.counterparty_iban } : undefined;
-  return {
-    transactionId: t.transaction_id,
-    ...(t.entry_reference ? { entryReference: t.entry_reference } : {}),
-    ...(t.end_to_end_id ? { endToEndId: t.end_to_end_id } : {}),
-    ...(t.mandate_id ? { mandateId: t.mandate_id } : {}),
-    ...(t.creditor_id ? { creditorId: t.creditor_id } : {}),
-    bookingDate: t.booking_date,
-    valueDate: t.value_date,
-    transactionAmount: { currency: t.currency, amount: formatAmount(t.amount_minor, t.currency) },
-    ...(t.counterparty_name ? { [incoming ? "debtorName" : "creditorName"]: t.counterparty_name } : {}),
-    ...(counterpartyAccount ? { [incoming ? "debtorAccount" : "creditorAccount"]: counterpartyAccount } : {}),
-    ...(t.counterparty_bic ? { [incoming ? "debtorAgent" : "creditorAgent"]: t.counterparty_bic } : {}),
-    ...(t.remittance ? { remittanceInformationUnstructured: t.remittance } : {}),
-    ...(t.bank_transaction_code ? { bankTransactionCode: t.bank_transaction_code } : {}),
-    ...(t.proprietary_code ? { proprietaryBankTransactionCode: t.proprietary_code } : {}),
-    ...(t.booking_text ? { additionalInformation: t.booking_text } : {}),
-  };
-}
-
 /**
- * One response of GET /accounts/{id}/transactions: the booked rows as one keyset page, pending rows (few, by
- * nature) whole on the first page, and a `next` link while booked rows remain.
+ * One page of GET /accounts/{id}/transactions: the booked rows as one keyset page, pending rows (few, by
+ * nature) whole on the first page, and a `next` link while booked rows remain. The transactions stay the
+ * JSON text stored with each row; `transactionsResponseText` puts the response together around them.
  */
 export async function readTransactions(
   deps: BankDeps,
   params: { consentId: string; account: Account; query: TransactionQuery; earliest: string | null },
-): Promise<TransactionsResponse> {
+): Promise<TransactionsPage> {
   const { account, query, consentId } = params;
   const after = query.page ? decodeCursor(consentId, query.page) : null;
   if (!after && params.earliest && query.dateFrom < params.earliest) {
@@ -135,7 +113,7 @@ export async function readTransactions(
   }
   const pageSize = deps.controls.get().pageSize;
   const base = `${deps.publicUrl}/xs2a/v1/accounts/${account.id}`;
-  let booked: ReturnType<typeof toXs2aTransaction>[] | undefined;
+  let booked: string | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
     const cursor = after ?? { date: "0001-01-01", seq: 0, maxSeq: await repo.maxSeq(deps.db, account.id) };
@@ -159,9 +137,9 @@ export async function readTransactions(
       });
       next = `${base}/transactions?${nextQuery}`;
     }
-    booked = rows.map(toXs2aTransaction);
+    booked = jsonArray(rows);
   }
-  let pending: ReturnType<typeof toXs2aTransaction>[] | undefined;
+  let pending: string | undefined;
   if (query.bookingStatus !== "booked" && !after) {
     const rows = await repo.pageTransactions(deps.db, {
       accountId: account.id,
@@ -171,23 +149,35 @@ export async function readTransactions(
       after: null,
       limit: 10_000,
     });
-    pending = rows.map(toXs2aTransaction);
+    pending = jsonArray(rows);
   }
   const links: Record<string, { href: string }> = { account: { href: base } };
   if (next) links.next = { href: next };
-  return {
-    account: { iban: account.iban, currency: account.currency },
-    transactions: { ...(booked ? { booked } : {}), ...(pending ? { pending } : {}), _links: links },
-  };
+  return { account: { iban: account.iban, currency: account.currency }, booked, pending, links };
 }
 
-export interface TransactionsResponse {
+export interface TransactionsPage {
   account: { iban: string; currency: string };
-  transactions: {
-    booked?: ReturnType<typeof toXs2aTransaction>[];
-    pending?: ReturnType<typeof toXs2aTransaction>[];
-    _links: Record<string, { href: string }>;
-  };
+  /** JSON array texts of XS2A transaction objects. */
+  booked: string | undefined;
+  pending: string | undefined;
+  links: Record<string, { href: string }>;
+}
+
+function jsonArray(rows: repo.PageRow[]): string {
+  let text = "[";
+  for (let i = 0; i < rows.length; i++) text += i === 0 ? rows[i]!.xs2a : `,${rows[i]!.xs2a}`;
+  return `${text}]`;
+}
+
+/** The response body, key for key as `JSON.stringify` of the object { account, transactions, balances? } would write it. */
+export function transactionsResponseText(page: TransactionsPage, balances?: unknown): string {
+  let text = `{"account":${JSON.stringify(page.account)},"transactions":{`;
+  if (page.booked !== undefined) text += `"booked":${page.booked},`;
+  if (page.pending !== undefined) text += `"pending":${page.pending},`;
+  text += `"_links":${JSON.stringify(page.links)}}`;
+  if (balances !== undefined) text += `,"balances":${JSON.stringify(balances)}`;
+  return `${text}}`;
 }
 
 export async function readTransactionDetails(deps: BankDeps, account: Account, transactionId: string) {
@@ -196,7 +186,7 @@ export async function readTransactionDetails(deps: BankDeps, account: Account, t
     throw new AppError("RESOURCE_UNKNOWN", "No such transaction on this account.", { path: "transactionId" });
   }
   // The schema nests the transaction twice (transactionsDetails.transactionDetails), unlike the spec's example.
-  return { transactionsDetails: { transactionDetails: toXs2aTransaction(row) } };
+  return `{"transactionsDetails":{"transactionDetails":${row.xs2a}}}`;
 }
 
 export function today(deps: BankDeps): string {

@@ -11,6 +11,7 @@ import {
   readTransactionDetails,
   readTransactions,
   today,
+  transactionsResponseText,
 } from "../transactions/transactions.service.ts";
 import {
   booleanHeader,
@@ -169,7 +170,7 @@ export function xs2aRoutes(deps: BankDeps) {
       "transactions",
       query.page ? null : `${id}:transactions`,
     );
-    const body = await readTransactions(deps, {
+    const page = await readTransactions(deps, {
       consentId: granted.consent.id,
       account: account!,
       query,
@@ -179,16 +180,21 @@ export function xs2aRoutes(deps: BankDeps) {
       query.withBalance && !query.page && scopes.has("balances")
         ? await balancesOf(deps, account!)
         : undefined;
-    return maybeTruncate(deps, c, c.json({ ...body, ...(balances ? { balances } : {}) }));
+    return maybeTruncate(deps, c, jsonText(c, transactionsResponseText(page, balances)));
   });
 
   app.get("/accounts/:accountId/transactions/:transactionId", async (c) => {
     const id = c.req.param("accountId");
     const { account } = await access(c, id, "transactions", `${id}:transactions`);
-    return c.json(await readTransactionDetails(deps, account!, c.req.param("transactionId")));
+    return jsonText(c, await readTransactionDetails(deps, account!, c.req.param("transactionId")));
   });
 
   return app;
+}
+
+/** A body that is JSON text already (the transactions are stored rendered). */
+function jsonText(c: Context<Xs2aEnv>, text: string) {
+  return c.body(text, 200, { "Content-Type": "application/json" });
 }
 
 async function jsonBody(request: Request): Promise<unknown> {

@@ -107,6 +107,8 @@ export interface FlowRow {
   expiresAt: Date;
   scaApproach: ScaApproach;
   authorisationId: string | null;
+  /** What the bank told the user when the decoupled SCA started. */
+  psuMessage: string | null;
   createdAt: Date;
 }
 
@@ -122,12 +124,13 @@ const FLOW_COLUMNS = [
   "expires_at as expiresAt",
   "sca_approach as scaApproach",
   "authorisation_id as authorisationId",
+  "psu_message as psuMessage",
   "created_at as createdAt",
 ] as const;
 
 export async function insertFlow(
   db: Db,
-  row: Omit<FlowRow, "status" | "offeredAccounts" | "authorisationId" | "createdAt"> & {
+  row: Omit<FlowRow, "status" | "offeredAccounts" | "authorisationId" | "psuMessage" | "createdAt"> & {
     stateHash: string;
     now: Date;
   },
@@ -167,10 +170,17 @@ export function findFlow(db: Db, organisationId: string, id: string): Promise<Fl
     .executeTakeFirst();
 }
 
-export async function setFlowAuthorisation(db: Db, id: string, authorisationId: string): Promise<void> {
+export async function setFlowAuthorisation(
+  db: Db,
+  id: string,
+  authorisation: { authorisationId: string; psuMessage: string | undefined },
+): Promise<void> {
   await db
     .updateTable("bank_connect_flows")
-    .set({ authorisation_id: authorisationId })
+    .set({
+      authorisation_id: authorisation.authorisationId,
+      psu_message: authorisation.psuMessage ?? null,
+    })
     .where("id", "=", id)
     .execute();
 }

@@ -31,6 +31,7 @@ import {
   deletePage,
   disconnectPage,
   jobLabel,
+  type PsuIdError,
   syncStatusPage,
   waitPage,
 } from "./accounts.views.ts";
@@ -239,6 +240,7 @@ export function accountsRoutes(): Hono<AppEnv> {
         ...(state.kind === "waiting"
           ? {
               secondsLeft: Math.max(0, Math.round((state.expiresAt.getTime() - state.now.getTime()) / 1000)),
+              psuMessage: state.psuMessage,
             }
           : {}),
       });
@@ -293,15 +295,43 @@ export function accountsRoutes(): Hono<AppEnv> {
     return c.redirect(`/accounts/sync/status?jobs=${result.jobIds.join(",")}`, 303);
   });
 
+  /** Re-authentication, by redirect or (form field approach=DECOUPLED with psuId) in the banking app. */
   routes.post("/accounts/connections/:id/reauth", financial, async (c) => {
     const id = c.req.param("id");
     if (!uuid.safeParse(id).success) throw new AppError("not_found");
-    const redirect = await startReauth(c.var.deps, getAuth(c), {
-      connectionId: id,
-      origin: origin(c),
-      psu: psuPresence(c),
-    });
-    return c.redirect(redirect, 303);
+    const form = await formFields(c);
+    const decoupled = one(form.approach) === "DECOUPLED";
+    const psuId = one(form.psuId).slice(0, 200);
+    let started: Awaited<ReturnType<typeof startReauth>>;
+    try {
+      started = await startReauth(c.var.deps, getAuth(c), {
+        connectionId: id,
+        origin: origin(c),
+        psu: psuPresence(c),
+        approach: decoupled ? "DECOUPLED" : "REDIRECT",
+        psuId,
+      });
+    } catch (error) {
+      // A missing or unknown user id: the account page again, with the message at the field.
+      if (error instanceof AppError && error.code === "validation_failed" && decoupled && !wantsJson(c)) {
+        const account = await reauthAccount(c, id, one(form.accountId));
+        if (account) {
+          return renderAccount(c, account, {
+            status: 400,
+            psuIdError: {
+              bankId: account.bankId,
+              psuId,
+              key: psuId.trim() === "" ? "accounts.connect.psuIdMissing" : "accounts.connect.psuIdUnknown",
+            },
+          });
+        }
+      }
+      throw error;
+    }
+    return c.redirect(
+      started.kind === "redirect" ? started.url : `/accounts/connect/${started.flowId}/wait`,
+      303,
+    );
   });
 
   routes.get("/accounts/connect/:flowId", financial, async (c) => {
@@ -349,41 +379,7 @@ export function accountsRoutes(): Hono<AppEnv> {
     );
   });
 
-  routes.get("/accounts/:id", requireAuth, async (c) => {
-    const account = await loadAccount(c);
-    const parsed = transactionQuery.safeParse(c.req.query());
-    if (!parsed.success) throw parsed.error;
-    const q = parsed.data;
-    const filter: repo.TransactionFilter = {
-      q: q.q?.trim() || undefined,
-      direction: q.direction || undefined,
-      from: q.from || undefined,
-      to: q.to || undefined,
-      sort: q.sort,
-      limit: TRANSACTIONS_PER_PAGE,
-      offset: q.offset,
-    };
-    const db = c.var.deps.db;
-    const [transactions, pending, sums, jobs] = await Promise.all([
-      repo.selectTransactions(db, account.organisationId, account.id, filter),
-      repo.selectPending(db, account.id),
-      repo.selectDailySums(db, account.id),
-      latestSyncJobs(db, account.id, 1),
-    ]);
-    return renderPage(c, {
-      title: account.name,
-      section: "accounts",
-      body: accountPage({
-        ...view(c),
-        account: { ...summary(account), ...account },
-        transactions,
-        filter,
-        pending,
-        series: balanceSeries(account, sums, berlinDate(c.var.deps.clock.now())),
-        lastJob: jobs[0],
-      }),
-    });
-  });
+  routes.get("/accounts/:id", requireAuth, async (c) => renderAccount(c, await loadAccount(c)));
 
   routes.post("/accounts/:id/sync", financial, async (c) => {
     const account = await loadAccount(c);
@@ -459,6 +455,63 @@ async function renderDelete(
     },
     status,
   );
+}
+
+/** The account page; `psuIdError` when a decoupled re-authentication came back with a problem in the user id. */
+async function renderAccount(
+  c: AppContext,
+  account: repo.AccountRow,
+  options: { status?: 200 | 400; psuIdError?: PsuIdError } = {},
+) {
+  const parsed = transactionQuery.safeParse(c.req.query());
+  if (!parsed.success) throw parsed.error;
+  const q = parsed.data;
+  const filter: repo.TransactionFilter = {
+    q: q.q?.trim() || undefined,
+    direction: q.direction || undefined,
+    from: q.from || undefined,
+    to: q.to || undefined,
+    sort: q.sort,
+    limit: TRANSACTIONS_PER_PAGE,
+    offset: q.offset,
+  };
+  const db = c.var.deps.db;
+  const [transactions, pending, sums, jobs] = await Promise.all([
+    repo.selectTransactions(db, account.organisationId, account.id, filter),
+    repo.selectPending(db, account.id),
+    repo.selectDailySums(db, account.id),
+    latestSyncJobs(db, account.id, 1),
+  ]);
+  return renderPage(
+    c,
+    {
+      title: account.name,
+      section: "accounts",
+      body: accountPage({
+        ...view(c),
+        account: { ...summary(account), ...account },
+        transactions,
+        filter,
+        pending,
+        series: balanceSeries(account, sums, berlinDate(c.var.deps.clock.now())),
+        lastJob: jobs[0],
+        bank: c.var.deps.banks.find((b) => b.id === account.bankId),
+        psuIdError: options.psuIdError,
+      }),
+    },
+    options.status ?? 200,
+  );
+}
+
+/**
+ * The account a re-authentication form was sent from (its hidden accountId), if it is on that connection;
+ * else any active account of the connection.
+ */
+async function reauthAccount(c: AppContext, connectionId: string, accountId: string) {
+  const accounts = (await repo.selectAccounts(c.var.deps.db, getAuth(c).organisation.id)).filter(
+    (a) => a.connectionId === connectionId,
+  );
+  return accounts.find((a) => a.id === accountId) ?? accounts.find((a) => a.status === "active");
 }
 
 /** The account of the caller's organisation; another organisation's id is simply not found. */

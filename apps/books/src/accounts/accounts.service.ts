@@ -144,16 +144,10 @@ function openConsentId(
 export type ConnectStart = { kind: "redirect"; url: string } | { kind: "wait"; flowId: string };
 
 /**
- * "Connect": a bank-offered consent (the user picks the accounts at the bank), a pending connection and a
- * flow. With redirect SCA the state token comes back in the redirect and the result is the bank's SCA page;
- * with decoupled SCA the user approves in the bank's app and the result is books' waiting page.
+ * The SCA approach the user chose, checked against the bank's directory entry, and for decoupled SCA the
+ * user's id at the bank (trimmed). Shared by connect and re-authentication.
  */
-export async function startConnect(
-  deps: Deps,
-  auth: AuthContext,
-  input: { bankId: string; origin: string; psu: PsuPresence; approach?: ScaApproach; psuId?: string },
-): Promise<ConnectStart> {
-  const bank = findBank(deps, input.bankId);
+function checkScaChoice(bank: BankDirectoryEntry, input: { approach?: ScaApproach; psuId?: string }) {
   const approach = input.approach ?? "REDIRECT";
   if (!offersApproach(bank, approach)) {
     throw new AppError("bad_request", { message: `${bank.id} does not offer ${approach} SCA` });
@@ -164,6 +158,30 @@ export async function startConnect(
       issues: [{ path: "psuId", message: `your user id at the bank, 1 to ${MAX_PSU_ID_LENGTH} characters` }],
     });
   }
+  return { approach, psuId };
+}
+
+/** The bank refused the user id given for decoupled SCA: a message at the field, not a bank failure. */
+function psuIdRefused(error: unknown): AppError | undefined {
+  if (!(error instanceof ConnectorError) || error.kind !== "psu_unknown") return undefined;
+  return new AppError("validation_failed", {
+    issues: [{ path: "psuId", message: "the bank does not know this user id" }],
+    cause: error,
+  });
+}
+
+/**
+ * "Connect": a bank-offered consent (the user picks the accounts at the bank), a pending connection and a
+ * flow. With redirect SCA the state token comes back in the redirect and the result is the bank's SCA page;
+ * with decoupled SCA the user approves in the bank's app and the result is books' waiting page.
+ */
+export async function startConnect(
+  deps: Deps,
+  auth: AuthContext,
+  input: { bankId: string; origin: string; psu: PsuPresence; approach?: ScaApproach; psuId?: string },
+): Promise<ConnectStart> {
+  const bank = findBank(deps, input.bankId);
+  const { approach, psuId } = checkScaChoice(bank, input);
   const now = deps.clock.now();
   const connectionId = randomUUID();
   await repo.insertConnection(deps.db, {
@@ -177,7 +195,13 @@ export async function startConnect(
   if (approach === "DECOUPLED") {
     return {
       kind: "wait",
-      flowId: await createDecoupledConsentFor(deps, auth, { connectionId, bank, psuId, psu: input.psu }),
+      flowId: await createDecoupledConsentFor(deps, auth, {
+        connectionId,
+        bank,
+        psuId,
+        psu: input.psu,
+        kind: "connect",
+      }),
     };
   }
   return {
@@ -228,9 +252,15 @@ async function createConsentFor(
 async function createDecoupledConsentFor(
   deps: Deps,
   auth: AuthContext,
-  input: { connectionId: string; bank: BankDirectoryEntry; psuId: string; psu: PsuPresence },
+  input: {
+    connectionId: string;
+    bank: BankDirectoryEntry;
+    psuId: string;
+    psu: PsuPresence;
+    kind: "connect" | "reconsent";
+  },
 ): Promise<string> {
-  const { flowId } = await newFlow(deps, auth, input.connectionId, "connect", "DECOUPLED");
+  const { flowId } = await newFlow(deps, auth, input.connectionId, input.kind, "DECOUPLED");
   try {
     const sca = await deps.connectorFor(input.bank.id).createDecoupledConsent({
       ...input.psu,
@@ -245,17 +275,11 @@ async function createDecoupledConsentFor(
       ),
       now: deps.clock.now(),
     });
-    await repo.setFlowAuthorisation(deps.db, flowId, sca.authorisationId);
+    await repo.setFlowAuthorisation(deps.db, flowId, sca);
     return flowId;
   } catch (error) {
     await repo.deleteConnection(deps.db, input.connectionId);
-    if (error instanceof ConnectorError && error.kind === "psu_unknown") {
-      throw new AppError("validation_failed", {
-        issues: [{ path: "psuId", message: "the bank does not know this user id" }],
-        cause: error,
-      });
-    }
-    throw bankFailure(error);
+    throw psuIdRefused(error) ?? bankFailure(error);
   }
 }
 
@@ -457,16 +481,32 @@ async function moveCoveredAccounts(
   return { accountIds, emptied };
 }
 
+/** What the waiting page is for: connecting a bank, or re-authenticating a connection (nothing is added). */
+export type WaitPurpose = "connect" | "reauth";
+
 export type WaitState =
-  | { kind: "waiting"; bankName: string; startedAt: Date; expiresAt: Date; now: Date }
+  | {
+      kind: "waiting";
+      purpose: WaitPurpose;
+      bankName: string;
+      startedAt: Date;
+      expiresAt: Date;
+      now: Date;
+      /** The bank's own words to the user (psuMessage), when it said something. */
+      psuMessage: string | null;
+    }
   | { kind: "choose"; flowId: string }
   | { kind: "done" }
-  | { kind: "failed" }
-  | { kind: "expired" };
+  | { kind: "failed"; purpose: WaitPurpose }
+  | { kind: "expired"; purpose: WaitPurpose };
+
+const purposeOf = (flow: Pick<repo.FlowRow, "kind">): WaitPurpose =>
+  flow.kind === "connect" ? "connect" : "reauth";
 
 /**
- * The waiting page of a decoupled connect asks the bank how the approval stands. Each look is one
- * GET of the authorisation's SCA status; once finalised, the flow continues exactly as after a redirect.
+ * The waiting page of a decoupled connect or re-authentication asks the bank how the approval stands. Each
+ * look is one GET of the authorisation's SCA status; once finalised, the flow continues exactly as after a
+ * redirect. The bank's psuMessage of that answer, else the one it gave when the SCA started, is shown.
  */
 export async function checkDecoupled(
   deps: Deps,
@@ -476,7 +516,7 @@ export async function checkDecoupled(
   const now = deps.clock.now();
   const flow = await repo.findFlow(deps.db, auth.organisation.id, input.flowId);
   // Gone: it expired and a cleanup removed it.
-  if (!flow) return { kind: "expired" };
+  if (!flow) return { kind: "expired", purpose: "connect" };
   assertOwnFlow(flow, auth);
   if (flow.scaApproach !== "DECOUPLED" || !flow.authorisationId) throw new AppError("not_found");
   switch (flow.status) {
@@ -485,7 +525,7 @@ export async function checkDecoupled(
     case "completed":
       return { kind: "done" };
     case "failed":
-      return { kind: "failed" };
+      return { kind: "failed", purpose: purposeOf(flow) };
     case "redirected":
       break;
     default: {
@@ -493,18 +533,22 @@ export async function checkDecoupled(
       throw new Error(`unknown flow status ${String(never)}`);
     }
   }
+  const purpose = purposeOf(flow);
   if (flow.expiresAt.getTime() <= now.getTime()) {
     await expireFlow(deps, flow);
-    return { kind: "expired" };
+    return { kind: "expired", purpose };
   }
   await removeExpiredFlows(deps);
   const connection = await repo.findConnection(deps.db, auth.organisation.id, flow.connectionId);
-  if (!connection) return { kind: "expired" };
+  if (!connection) return { kind: "expired", purpose };
   let progress: ScaProgress;
+  let psuMessage = flow.psuMessage;
   try {
-    progress = await deps
+    const status = await deps
       .connectorFor(connection.bankId)
       .getScaStatus(openConsentId(deps, connection), flow.authorisationId);
+    progress = status.progress;
+    psuMessage = status.psuMessage ?? psuMessage;
   } catch (error) {
     // The consent ended at the bank while we waited (rejected, revoked): the approval will not come.
     if (error instanceof ConnectorError && error.kind.startsWith("consent_")) progress = "failed";
@@ -514,21 +558,23 @@ export async function checkDecoupled(
     case "waiting":
       return {
         kind: "waiting",
+        purpose,
         bankName: connection.bankName,
         startedAt: flow.createdAt,
         expiresAt: flow.expiresAt,
         now,
+        psuMessage,
       };
     case "failed":
       await failFlow(deps, flow, connection, "not_valid");
-      return { kind: "failed" };
+      return { kind: "failed", purpose };
     case "finalised": {
       const result = await finishSca(deps, auth, flow, connection, input.psu);
       return result.kind === "choose"
         ? result
         : result.kind === "done"
           ? { kind: "done" }
-          : { kind: "failed" };
+          : { kind: "failed", purpose };
     }
     default: {
       const never: never = progress;
@@ -779,27 +825,46 @@ export async function requestSync(
 
 /**
  * One click to make a consent usable again: SCA on the same consent when the bank asks for it (or to renew
- * it), a new consent that re-links the same IBANs when it expired or was revoked.
+ * it), a new consent that re-links the same IBANs when it expired or was revoked. Where the bank offers it,
+ * the user approves in the banking app instead of being redirected, exactly as when connecting: the same
+ * waiting page polls the flow (checkDecoupled) and ends in finishSca.
  */
 export async function startReauth(
   deps: Deps,
   auth: AuthContext,
-  input: { connectionId: string; origin: string; psu: PsuPresence },
-): Promise<string> {
+  input: {
+    connectionId: string;
+    origin: string;
+    psu: PsuPresence;
+    approach?: ScaApproach;
+    psuId?: string;
+  },
+): Promise<ConnectStart> {
   const connection = await repo.findConnection(deps.db, auth.organisation.id, input.connectionId);
   if (!connection) throw new AppError("not_found");
+  const bank = findBank(deps, connection.bankId);
+  const { approach, psuId } = checkScaChoice(bank, input);
   const status = connection.status;
   switch (status) {
     case "valid":
     case "sca_required": {
-      const { state } = await newFlow(deps, auth, connection.id, "sca_again");
+      const { state, flowId } = await newFlow(deps, auth, connection.id, "sca_again", approach);
+      const connector = deps.connectorFor(connection.bankId);
+      const consentId = openConsentId(deps, connection);
       try {
-        const sca = await deps.connectorFor(connection.bankId).startSca(openConsentId(deps, connection), {
+        if (approach === "DECOUPLED") {
+          const sca = await connector.startDecoupledSca(consentId, { ...input.psu, psuId });
+          await repo.setFlowAuthorisation(deps.db, flowId, sca);
+          return { kind: "wait", flowId };
+        }
+        const sca = await connector.startSca(consentId, {
           ...input.psu,
           ...callbackUrls(input.origin, state),
         });
-        return sca.redirectUrl;
+        return { kind: "redirect", url: sca.redirectUrl };
       } catch (error) {
+        // No SCA started: the flow has nothing to wait for. The connection stays as it was.
+        await repo.takeFlow(deps.db, flowId);
         // The bank says the consent is over after all: say so, and the next click asks for a new one.
         if (
           error instanceof ConnectorError &&
@@ -811,14 +876,13 @@ export async function startReauth(
           });
           throw new AppError("conflict", { message: error.message, cause: error });
         }
-        throw bankFailure(error);
+        throw psuIdRefused(error) ?? bankFailure(error);
       }
     }
     case "expired":
     case "revoked":
     case "rejected":
     case "pending": {
-      const bank = findBank(deps, connection.bankId);
       const connectionId = randomUUID();
       await repo.insertConnection(deps.db, {
         id: connectionId,
@@ -828,13 +892,28 @@ export async function startReauth(
         createdBy: auth.user.id,
         now: deps.clock.now(),
       });
-      return createConsentFor(deps, auth, {
-        connectionId,
-        bank,
-        origin: input.origin,
-        psu: input.psu,
-        kind: "reconsent",
-      });
+      if (approach === "DECOUPLED") {
+        return {
+          kind: "wait",
+          flowId: await createDecoupledConsentFor(deps, auth, {
+            connectionId,
+            bank,
+            psuId,
+            psu: input.psu,
+            kind: "reconsent",
+          }),
+        };
+      }
+      return {
+        kind: "redirect",
+        url: await createConsentFor(deps, auth, {
+          connectionId,
+          bank,
+          origin: input.origin,
+          psu: input.psu,
+          kind: "reconsent",
+        }),
+      };
     }
     case "disconnected":
       throw new AppError("conflict", { message: "a disconnected connection is connected anew" });

@@ -206,7 +206,7 @@ export function bankSearchPage(
     q: string;
     banks: readonly BankDirectoryEntry[];
     /** The decoupled form of this bank was sent with a problem in the user id. */
-    psuIdError?: { bankId: string; psuId: string; key: MessageKey } | undefined;
+    psuIdError?: PsuIdError | undefined;
   },
 ): Html {
   const { t } = view;
@@ -232,34 +232,74 @@ export function bankSearchPage(
 function bankEntry(
   view: AccountsView & { csrf: Html },
   bank: BankDirectoryEntry,
-  psuIdError: { bankId: string; psuId: string; key: MessageKey } | undefined,
+  psuIdError: PsuIdError | undefined,
 ): Html {
   const { t } = view;
-  const redirect = offersApproach(bank, "REDIRECT");
-  const decoupled = offersApproach(bank, "DECOUPLED");
-  const error = psuIdError?.bankId === bank.id ? psuIdError : undefined;
-  const fieldId = `psuId-${bank.id}`;
   return html`<li>
     <div>
       <strong>${bank.name}</strong><br />
       <span class="muted mono">${bank.bic}</span>
       <span class="muted">· ${t("accounts.connect.sca", { approaches: bank.scaApproaches.join(", ") })}</span>
     </div>
-    ${
-      redirect
-        ? html`<form method="post" action="/accounts/connect">
-            ${view.csrf}
-            <input type="hidden" name="bankId" value="${bank.id}" />
-            <button type="submit" class="button primary" aria-label="${t("accounts.connect.connectBank", { bank: bank.name })}">${t("accounts.connect.connect")}</button>
-          </form>`
-        : ""
-    }
+    ${scaChoice(view, {
+      action: "/accounts/connect",
+      bank,
+      hidden: html`<input type="hidden" name="bankId" value="${bank.id}" />`,
+      redirect: {
+        text: t("accounts.connect.connect"),
+        label: t("accounts.connect.connectBank", { bank: bank.name }),
+      },
+      decoupledLabel: t("accounts.connect.decoupledBank", { bank: bank.name }),
+      fieldId: `psuId-${bank.id}`,
+      error: psuIdError?.bankId === bank.id ? psuIdError : undefined,
+    })}
+    ${offersApproach(bank, "REDIRECT") || offersApproach(bank, "DECOUPLED") ? "" : html`<span class="muted">${t("accounts.connect.noRedirect")}</span>`}
+  </li>`;
+}
+
+/** A decoupled form sent with a problem in the user id: what was typed and the message for the field. */
+export interface PsuIdError {
+  bankId: string;
+  psuId: string;
+  key: MessageKey;
+}
+
+/**
+ * The SCA approaches a bank offers, as forms posting to `action`: redirect (a button) and "approve in your
+ * banking app" (the user's id at the bank and a button). Connect and re-authentication share it.
+ */
+function scaChoice(
+  view: AccountsView & { csrf: Html },
+  input: {
+    action: string;
+    bank: BankDirectoryEntry;
+    /** The hidden fields that say what the forms are for. */
+    hidden: Html;
+    redirect: { text: string; label: string };
+    decoupledLabel: string;
+    fieldId: string;
+    error: PsuIdError | undefined;
+  },
+): Html {
+  const { t } = view;
+  const { bank, error, fieldId } = input;
+  const redirect = offersApproach(bank, "REDIRECT");
+  const decoupled = offersApproach(bank, "DECOUPLED");
+  return html`${
+    redirect
+      ? html`<form method="post" action="${input.action}">
+          ${view.csrf}
+          ${input.hidden}
+          <button type="submit" class="button primary" aria-label="${input.redirect.label}">${input.redirect.text}</button>
+        </form>`
+      : ""
+  }
     ${redirect && decoupled ? html`<span class="muted">${t("accounts.connect.or")}</span>` : ""}
     ${
       decoupled
-        ? html`<form method="post" action="/accounts/connect" class="decoupled">
+        ? html`<form method="post" action="${input.action}" class="decoupled">
             ${view.csrf}
-            <input type="hidden" name="bankId" value="${bank.id}" />
+            ${input.hidden}
             <input type="hidden" name="approach" value="DECOUPLED" />
             <div class="field">
               <label for="${fieldId}">${t("accounts.connect.psuId", { bank: bank.name })}</label>
@@ -268,15 +308,17 @@ function bankEntry(
               <span id="${fieldId}-hint" class="hint">${t("accounts.connect.psuIdHint")}</span>
               ${error ? html`<span id="${fieldId}-error" class="field-error" role="alert">${t(error.key)}</span>` : ""}
             </div>
-            <button type="submit" class="button ${redirect ? "secondary" : "primary"}" aria-label="${t("accounts.connect.decoupledBank", { bank: bank.name })}">${t("accounts.connect.decoupled")}</button>
+            <button type="submit" class="button ${redirect ? "secondary" : "primary"}" aria-label="${input.decoupledLabel}">${t("accounts.connect.decoupled")}</button>
           </form>`
         : ""
-    }
-    ${redirect || decoupled ? "" : html`<span class="muted">${t("accounts.connect.noRedirect")}</span>`}
-  </li>`;
+    }`;
 }
 
-/** Step 3 of a decoupled connect: waiting for the approval in the bank's app. */
+/**
+ * Step 3 of a decoupled connect, or a decoupled re-authentication: waiting for the approval in the bank's
+ * app. The bank's psuMessage (its own text, escaped like every value) is shown where it said something;
+ * sca-wait.js keeps it current from the JSON it polls.
+ */
 export function waitPage(
   view: AccountsView,
   input: { flowId: string; state: WaitState & { kind: "waiting" | "failed" | "expired" } },
@@ -284,19 +326,44 @@ export function waitPage(
   const { t, locale } = view;
   const url = `/accounts/connect/${input.flowId}/wait`;
   const { state } = input;
+  const connect = state.purpose === "connect";
+  const header = connect
+    ? flowHeader(t, "accounts.wait.title", 2)
+    : html`<div class="page-header">
+        <div>
+          <p class="eyebrow"><a href="/accounts">${t("accounts.section")} › ${t("accounts.title")}</a></p>
+          <h1>${t("accounts.wait.title")}</h1>
+        </div>
+      </div>`;
   if (state.kind !== "waiting") {
-    return html`${flowHeader(t, "accounts.wait.title", 2)}
+    const message: MessageKey =
+      state.kind === "failed"
+        ? connect
+          ? "accounts.wait.failed"
+          : "accounts.wait.reauthFailed"
+        : connect
+          ? "accounts.wait.expired"
+          : "accounts.wait.reauthExpired";
+    return html`${header}
       <section class="card">
-        <p class="notice error" role="alert">${t(state.kind === "failed" ? "accounts.wait.failed" : "accounts.wait.expired")}</p>
-        <p><a class="button primary" href="/accounts/connect">${t("accounts.wait.restart")}</a>
-          <a class="button secondary" href="/accounts">${t("accounts.new.back")}</a></p>
+        <p class="notice error" role="alert">${t(message)}</p>
+        <p>${
+          connect
+            ? html`<a class="button primary" href="/accounts/connect">${t("accounts.wait.restart")}</a>
+              <a class="button secondary" href="/accounts">${t("accounts.new.back")}</a>`
+            : html`<a class="button primary" href="/accounts">${t("accounts.new.back")}</a>`
+        }</p>
       </section>`;
   }
   const total = state.expiresAt.getTime() - state.startedAt.getTime();
   const left = Math.max(0, state.expiresAt.getTime() - state.now.getTime());
-  return html`${flowHeader(t, "accounts.wait.title", 2)}
+  return html`${header}
     <section class="card" data-sca-wait="${url}">
-      <p>${t("accounts.wait.text", { bank: state.bankName })}</p>
+      <p>${t(connect ? "accounts.wait.text" : "accounts.wait.reauthText", { bank: state.bankName })}</p>
+      <figure class="psu-message" data-psu-message ${state.psuMessage ? "" : "hidden"}>
+        <figcaption>${t("accounts.wait.psuMessage", { bank: state.bankName })}</figcaption>
+        <blockquote><p data-psu-message-text>${state.psuMessage ?? ""}</p></blockquote>
+      </figure>
       <label for="sca-wait-progress">${t("accounts.wait.progress")}</label>
       <progress id="sca-wait-progress" max="${total}" value="${left}">${Math.round((left / Math.max(1, total)) * 100)} %</progress>
       <p class="muted" role="status">${t("accounts.wait.until", {
@@ -442,6 +509,41 @@ export interface AccountPageView extends AccountsView {
   }>;
   series: ReadonlyArray<{ date: string; balanceMinor: number }>;
   lastJob: SyncJob | undefined;
+  /** The account's bank in the directory: which SCA approaches re-authentication offers. */
+  bank: BankDirectoryEntry | undefined;
+  /** The decoupled re-authentication was sent with a problem in the user id. */
+  psuIdError?: PsuIdError | undefined;
+}
+
+/**
+ * Re-authentication on the account page: the bank's SCA again, by redirect or, where the bank's directory
+ * entry lists it, approved in the banking app: the same choice and forms as when connecting.
+ */
+function reauthBox(view: AccountPageView, explain: string): Html {
+  const { t, account } = view;
+  const hidden = html`<input type="hidden" name="accountId" value="${account.id}" />`;
+  const action = `/accounts/connections/${account.connectionId}/reauth`;
+  const bank = view.bank;
+  return html`<div class="notice error reauth" role="alert">
+    <p>${explain}</p>
+    ${
+      bank
+        ? html`<div class="sca-choice">${scaChoice(view, {
+            action,
+            bank,
+            hidden,
+            redirect: { text: t("accounts.reauth"), label: t("accounts.reauth") },
+            decoupledLabel: t("accounts.reauth.decoupled", { bank: bank.name }),
+            fieldId: `psuId-reauth-${account.connectionId}`,
+            error: view.psuIdError,
+          })}</div>`
+        : // The bank left the directory: the redirect form alone, which the service refuses with a clear error.
+          html`<form method="post" action="${action}">
+            ${view.csrf}${hidden}
+            <button type="submit" class="button primary">${t("accounts.reauth")}</button>
+          </form>`
+    }
+  </div>`;
 }
 
 export function accountPage(view: AccountPageView): Html {
@@ -459,15 +561,7 @@ export function accountPage(view: AccountPageView): Html {
       </div>
     </div>
     ${noticeBox(view.notice)}
-    ${
-      needsReauth && view.canConnect
-        ? html`<form method="post" action="/accounts/connections/${account.connectionId}/reauth" class="notice error" role="alert">
-            ${view.csrf}
-            <p>${t(`${state}.explain` as MessageKey)}</p>
-            <button type="submit" class="button primary">${t("accounts.reauth")}</button>
-          </form>`
-        : ""
-    }
+    ${needsReauth && view.canConnect ? reauthBox(view, t(`${state}.explain` as MessageKey)) : ""}
     ${
       account.gapMinor
         ? html`<p class="notice error" role="alert">${t("accounts.gap.text", {

@@ -428,3 +428,175 @@ describe("accounts under a new consent", () => {
     }
   });
 });
+
+describe("re-authentication by decoupled SCA (approve in the banking app)", () => {
+  const PSU_MESSAGE = "Please confirm the request in your Kontor Sandbox Bank app.";
+
+  /** A connected account with `count` transactions, its consent then asking for SCA again. */
+  async function needingSca(count = 4) {
+    const customer = await createBankCustomer(bank);
+    const bankAccount = customer.accounts[0];
+    if (!bankAccount) throw new Error("account expected");
+    await bookTransactions(bank, bankAccount.id, { count });
+    const m = await member();
+    const [accountId = ""] = await connectThroughBooks(books, m.browser, customer);
+    await drainJobs(books.deps);
+    bank.deps.controls.set({ scaAgainRate: 1 });
+    try {
+      await m.browser.post("/accounts/sync", { account: [accountId] });
+      expect(await drainJobs(books.deps)).toMatchObject([{ status: "failed", code: "sca_required" }]);
+    } finally {
+      bank.deps.controls.set({});
+    }
+    const [connection] = await connectionsOf(m.organisation.id);
+    expect(connection?.status).toBe("sca_required");
+    // The connect's own flow, completed: re-authentication must leave no flow of its own behind.
+    const flows = await flowsOf(m.organisation.id);
+    return { ...m, customer, bankAccount, accountId, connection, flows };
+  }
+
+  /** The account page's re-authentication forms: both approaches, posted as the page has them. */
+  async function reauthDecoupled(browser: TestBrowser, accountId: string, psuId: string) {
+    const page = await browser.get(`/accounts/${accountId}`);
+    const action = /action="(\/accounts\/connections\/[^"]+\/reauth)"/.exec(page.body)?.[1] ?? "";
+    expect(page.body).toContain("Authenticate at the bank again");
+    expect(page.body).toContain("Approve in your banking app");
+    expect(page.body).toMatch(/<input id="psuId-reauth-[0-9a-f-]+" name="psuId"/);
+    return browser.post(action, { accountId, approach: "DECOUPLED", psuId });
+  }
+
+  it("renews SCA on the same consent once the PSU approves in the app; the history stays and the sync goes on", async () => {
+    const { customer, bankAccount, accountId, browser, organisation, connection } = await needingSca();
+    const started = await reauthDecoupled(browser, accountId, customer.login);
+    expect(started.status).toBe(303);
+    const waitUrl = started.location ?? "";
+    expect(waitUrl).toMatch(/^\/accounts\/connect\/[0-9a-f-]{36}\/wait$/);
+    expect(await openBankingAppRequests(bank, customer.login)).toBe(1);
+
+    // The waiting page of the connect flow, worded for re-authentication, with the bank's own message.
+    const waiting = await browser.get(waitUrl);
+    expect(waiting.body).toContain("goes back to your accounts by itself once you have approved");
+    expect(waiting.body).not.toContain('aria-label="Steps"');
+    expect(waiting.body).toContain("Message from Kontor Sandbox Bank:");
+    expect(waiting.body).toContain(`<p data-psu-message-text>${PSU_MESSAGE}</p>`);
+    expect(waiting.body).toContain('<meta http-equiv="refresh" content="5"');
+    expect((await browser.get(waitUrl, { accept: "application/json" })).json()).toMatchObject({
+      state: "waiting",
+      psuMessage: PSU_MESSAGE,
+    });
+
+    await bookTransactions(bank, bankAccount.id, { count: 3 });
+    await answerInBankingApp(bank, customer);
+    expect((await browser.get(waitUrl, { accept: "application/json" })).json()).toEqual({
+      state: "done",
+      next: "/accounts",
+    });
+    const moved = await browser.get(waitUrl);
+    expect(moved.status).toBe(303);
+    expect(moved.location).toBe("/accounts");
+
+    const [after] = await connectionsOf(organisation.id);
+    expect(after).toEqual({ ...connection, status: "valid" });
+    expect(await consentAtBank(after?.consentId ?? "")).toBe("valid");
+    expect((await browser.get(`/accounts/${accountId}`)).body).not.toContain("/reauth");
+    expect(await drainJobs(books.deps)).toMatchObject([{ status: "succeeded", imported: 3 }]);
+    expect(await transactionCount(accountId)).toBe(7);
+  });
+
+  it("says nothing changed when the PSU rejects the request; the consent and the offer to re-authenticate stay", async () => {
+    const { customer, accountId, browser, organisation, connection } = await needingSca();
+    const started = await reauthDecoupled(browser, accountId, customer.login);
+    await answerInBankingApp(bank, customer, { reject: true });
+
+    const page = await browser.get(started.location ?? "");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("The request was rejected in the banking app");
+    expect(page.body).toContain("Nothing changed: the account keeps its history");
+    expect(page.body).toContain('href="/accounts">Back to accounts</a>');
+    expect(page.body).not.toContain('href="/accounts/connect">Start again');
+    expect(page.body).not.toContain('http-equiv="refresh"');
+    expect((await browser.get(started.location ?? "", { accept: "application/json" })).json()).toEqual({
+      state: "failed",
+      next: started.location,
+    });
+    expect(await connectionsOf(organisation.id)).toEqual([connection]);
+    expect(await consentAtBank(connection?.consentId ?? "")).toBe("valid");
+    expect(await transactionCount(accountId)).toBe(4);
+    expect((await browser.get(`/accounts/${accountId}`)).body).toContain("/reauth");
+  });
+
+  it("times out after the flow's lifetime, leaving the connection as it was", async () => {
+    const { customer, accountId, browser, organisation, connection, flows } = await needingSca();
+    const started = await reauthDecoupled(browser, accountId, customer.login);
+    books.clock.advance(FLOW_TTL_MS + 1000);
+    try {
+      const page = await browser.get(started.location ?? "");
+      expect(page.body).toContain("was not approved within 30 minutes and has expired");
+      expect(page.body).toContain("Nothing changed: the account keeps its history");
+      expect(await flowsOf(organisation.id)).toEqual(flows);
+      expect(await connectionsOf(organisation.id)).toEqual([connection]);
+      expect(await consentAtBank(connection?.consentId ?? "")).toBe("valid");
+      expect(await transactionCount(accountId)).toBe(4);
+      expect((await browser.get(`/accounts/${accountId}`)).body).toContain("/reauth");
+    } finally {
+      books.clock.advance(-(FLOW_TTL_MS + 1000));
+    }
+  });
+
+  it("asks again for a missing or unknown user id on the account page, starting nothing", async () => {
+    const { accountId, browser, organisation, connection, flows } = await needingSca(1);
+    const missing = await reauthDecoupled(browser, accountId, " ");
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain("Enter your user ID at the bank");
+    expect(missing.body).toContain('aria-invalid="true"');
+    const unknown = await reauthDecoupled(browser, accountId, "nobody-at-this-bank");
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toContain("The bank does not know this user ID");
+    expect(unknown.body).toContain('value="nobody-at-this-bank"');
+    expect(await flowsOf(organisation.id)).toEqual(flows);
+    expect(await connectionsOf(organisation.id)).toEqual([connection]);
+  });
+
+  it("connects an expired consent anew by approval in the app; the account moves to it with its history", async () => {
+    const customer = await createBankCustomer(bank);
+    const bankAccount = customer.accounts[0];
+    if (!bankAccount) throw new Error("account expected");
+    await bookTransactions(bank, bankAccount.id, { count: 4 });
+    const { organisation, browser, user } = await member();
+    const [accountId = ""] = await connectThroughBooks(books, browser, customer);
+    await drainJobs(books.deps);
+    const [old] = await connectionsOf(organisation.id);
+    bank.deps.controls.set({ clockOffsetMs: 181 * DAY });
+    books.clock.advance(181 * DAY);
+    try {
+      await browser.login(user.email, user.password);
+      await browser.get("/accounts");
+      await browser.post("/accounts/sync", { account: [accountId] });
+      expect(await drainJobs(books.deps)).toMatchObject([{ status: "failed", code: "consent_expired" }]);
+
+      const started = await reauthDecoupled(browser, accountId, customer.login);
+      const waitUrl = started.location ?? "";
+      expect((await browser.get(waitUrl)).body).toContain(PSU_MESSAGE);
+      await bookTransactions(bank, bankAccount.id, { count: 2 });
+      await answerInBankingApp(bank, customer);
+      const done = await browser.get(waitUrl);
+      expect(done.location).toBe("/accounts");
+
+      const connections = await connectionsOf(organisation.id);
+      const fresh = connections.find((c) => c.id !== old?.id);
+      expect(fresh?.status).toBe("valid");
+      expect(fresh?.consentId).not.toBe(old?.consentId);
+      expect(await consentAtBank(fresh?.consentId ?? "")).toBe("valid");
+      // The old connection keeps its state; no account is on it any more.
+      expect(connections.find((c) => c.id === old?.id)?.status).toBe("expired");
+      expect(await accountsOf(organisation.id)).toEqual([
+        { id: accountId, iban: bankAccount.iban, connectionId: fresh?.id, status: "active" },
+      ]);
+      expect(await drainJobs(books.deps)).toMatchObject([{ status: "succeeded", imported: 2 }]);
+      expect(await transactionCount(accountId)).toBe(6);
+    } finally {
+      bank.deps.controls.set({});
+      books.clock.advance(-181 * DAY);
+    }
+  });
+});

@@ -56,6 +56,12 @@ export interface DecoupledSca {
 /** Where a decoupled SCA stands: still with the user, approved, or over without approval. */
 export type ScaProgress = "waiting" | "finalised" | "failed";
 
+export interface ScaStatus {
+  progress: ScaProgress;
+  /** What the bank tells the user now, in its own words, when it said something. */
+  psuMessage: string | undefined;
+}
+
 export interface OfferedBankAccount {
   resourceId: string;
   iban: string;
@@ -92,12 +98,14 @@ export interface BankConnector {
   createConsent(request: ConsentRequest): Promise<ScaRedirect>;
   /** Like createConsent, but the user approves in the bank's app while books polls getScaStatus. */
   createDecoupledConsent(request: DecoupledConsentRequest): Promise<DecoupledSca>;
-  getScaStatus(consentId: string, authorisationId: string): Promise<ScaProgress>;
+  getScaStatus(consentId: string, authorisationId: string): Promise<ScaStatus>;
   /** SCA again on the same consent (the bank asked for it, or books needs fresh SCA for older history). */
   startSca(
     consentId: string,
     request: PsuPresence & { redirectUri: string; nokRedirectUri: string },
   ): Promise<ScaRedirect>;
+  /** Like startSca, but the user approves in the bank's app while books polls getScaStatus. */
+  startDecoupledSca(consentId: string, request: PsuPresence & { psuId: string }): Promise<DecoupledSca>;
   getConsent(consentId: string): Promise<ConsentDetails>;
   /** Ends the consent at the bank. A consent that is already over counts as done. */
   deleteConsent(consentId: string): Promise<void>;

@@ -146,6 +146,30 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
     }
   }
 
+  /** A decoupled authorisation on a consent: the bank sends the request to the PSU-ID's banking app. */
+  async function startDecoupled(consentId: string, request: PsuPresence & { psuId: string }) {
+    const started = await client.startConsentAuthorisation(consentId, {
+      ...presence(request),
+      psuId: request.psuId,
+      decoupledPreferred: true,
+    });
+    const { authorisation } = started;
+    if (started.scaApproach !== undefined && started.scaApproach !== "DECOUPLED") {
+      throw new ConnectorError(
+        "bad_response",
+        `the bank chose ${started.scaApproach} SCA, not DECOUPLED, for the consent`,
+      );
+    }
+    if (!authorisation.authorisationId) {
+      throw new ConnectorError("bad_response", "the bank gave no authorisation id to poll");
+    }
+    return {
+      consentId,
+      authorisationId: authorisation.authorisationId,
+      psuMessage: authorisation.psuMessage ?? undefined,
+    };
+  }
+
   return {
     async createConsent(request) {
       try {
@@ -185,26 +209,7 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
           { ...presence(request), psuId: request.psuId, explicitAuthorisation: true },
         );
         consentId = consent.consentId;
-        const started = await client.startConsentAuthorisation(consentId, {
-          ...presence(request),
-          psuId: request.psuId,
-          decoupledPreferred: true,
-        });
-        const { authorisation } = started;
-        if (started.scaApproach !== undefined && started.scaApproach !== "DECOUPLED") {
-          throw new ConnectorError(
-            "bad_response",
-            `the bank chose ${started.scaApproach} SCA, not DECOUPLED, for the consent`,
-          );
-        }
-        if (!authorisation.authorisationId) {
-          throw new ConnectorError("bad_response", "the bank gave no authorisation id to poll");
-        }
-        return {
-          consentId,
-          authorisationId: authorisation.authorisationId,
-          psuMessage: authorisation.psuMessage ?? undefined,
-        };
+        return await startDecoupled(consentId, request);
       } catch (error) {
         // A consent without a started authorisation is of no use to anyone: end it at the bank.
         if (consentId !== undefined) await client.deleteConsent(consentId).catch(() => undefined);
@@ -214,9 +219,16 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
 
     async getScaStatus(consentId, authorisationId) {
       try {
-        return scaProgressOf(
-          (await client.getConsentAuthorisationStatus(consentId, authorisationId)).scaStatus,
-        );
+        const status = await client.getConsentAuthorisationStatus(consentId, authorisationId);
+        return { progress: scaProgressOf(status.scaStatus), psuMessage: status.psuMessage ?? undefined };
+      } catch (error) {
+        throw await refine(error, consentId);
+      }
+    },
+
+    async startDecoupledSca(consentId, request) {
+      try {
+        return await startDecoupled(consentId, request);
       } catch (error) {
         throw await refine(error, consentId);
       }

@@ -262,4 +262,16 @@ export const migrations: Record<string, ForwardMigration> = {
       );
     },
   },
+  "0005_connect_flow_psu_message": {
+    async up(db: Kysely<unknown>) {
+      await runScript(
+        db,
+        `
+        -- What the bank told the user when a decoupled SCA started (psuMessage, at most 500 characters in the
+        -- Berlin Group schema): shown on the waiting page while books polls, since a status answer may not repeat it.
+        alter table bank_connect_flows add column psu_message text check (length(psu_message) <= 500);
+        `,
+      );
+    },
+  },
 };

@@ -120,6 +120,8 @@ export interface BankConnectFlowTable {
   sca_approach: ColumnType<ScaApproach, ScaApproach | undefined, ScaApproach>;
   /** The bank's authorisation id of a decoupled flow, to poll its SCA status. */
   authorisation_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The bank's psuMessage when the decoupled SCA started. */
+  psu_message: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The SCA approaches books drives itself. */

@@ -197,6 +197,14 @@ const en = {
   "accounts.wait.expired":
     "The request was not approved within 30 minutes and has expired. Nothing was added.",
   "accounts.wait.restart": "Start again",
+  "accounts.wait.reauthText":
+    "{bank} has sent a request to your banking app. Open the app, check the request from Kontor and approve it with your TAN. This page goes back to your accounts by itself once you have approved; their history stays.",
+  "accounts.wait.reauthFailed":
+    "The request was rejected in the banking app, or the authentication failed. Nothing changed: the account keeps its history and still needs the authentication.",
+  "accounts.wait.reauthExpired":
+    "The request was not approved within 30 minutes and has expired. Nothing changed: the account keeps its history and still needs the authentication.",
+  "accounts.wait.psuMessage": "Message from {bank}:",
+  "accounts.reauth.decoupled": "Approve the authentication at {bank} in your banking app",
   "accounts.choose.moves": "already in Kontor as “{name}” – moves to this connection, its history stays",
   "sync.title": "Syncing transactions",
   "sync.running": "Kontor is importing the booked transactions. You can leave this page; the sync goes on.",
@@ -461,6 +469,14 @@ const de: Record<MessageKey, string> = {
   "accounts.wait.expired":
     "Die Anfrage wurde nicht innerhalb von 30 Minuten freigegeben und ist abgelaufen. Es wurde nichts hinzugefügt.",
   "accounts.wait.restart": "Erneut beginnen",
+  "accounts.wait.reauthText":
+    "{bank} hat eine Anfrage an Ihre Banking-App geschickt. Öffnen Sie die App, prüfen Sie die Anfrage von Kontor und geben Sie sie mit Ihrer TAN frei. Nach der Freigabe geht diese Seite von selbst zurück zu Ihren Konten; deren Historie bleibt erhalten.",
+  "accounts.wait.reauthFailed":
+    "Die Anfrage wurde in der Banking-App abgelehnt, oder die Authentifizierung ist fehlgeschlagen. Es hat sich nichts geändert: Das Konto behält seine Historie und braucht weiterhin die Authentifizierung.",
+  "accounts.wait.reauthExpired":
+    "Die Anfrage wurde nicht innerhalb von 30 Minuten freigegeben und ist abgelaufen. Es hat sich nichts geändert: Das Konto behält seine Historie und braucht weiterhin die Authentifizierung.",
+  "accounts.wait.psuMessage": "Nachricht von {bank}:",
+  "accounts.reauth.decoupled": "Authentifizierung bei {bank} in der Banking-App freigeben",
   "accounts.choose.moves":
     "bereits in Kontor als „{name}“ – wechselt zu dieser Verbindung, die Historie bleibt erhalten",
   "sync.title": "Umsätze werden synchronisiert",

@@ -8,6 +8,8 @@
   const refresh = document.querySelector('meta[http-equiv="refresh"]');
   if (refresh) refresh.remove();
   const bar = root.querySelector("progress");
+  const message = root.querySelector("[data-psu-message]");
+  const messageText = root.querySelector("[data-psu-message-text]");
   const tick = async () => {
     let body;
     try {
@@ -26,6 +28,12 @@
       return;
     }
     if (bar && typeof body.secondsLeft === "number") bar.value = body.secondsLeft * 1000;
+    // The bank's own text: set as text, never as markup.
+    if (message && messageText) {
+      const text = typeof body.psuMessage === "string" ? body.psuMessage : "";
+      if (messageText.textContent !== text) messageText.textContent = text;
+      message.hidden = text === "";
+    }
     setTimeout(tick, 2000);
   };
   setTimeout(tick, 2000);

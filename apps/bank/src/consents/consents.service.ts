@@ -283,13 +283,15 @@ export async function startAuthorisation(deps: BankDeps, tpp: Tpp, consentId: st
   ) {
     throw new AppError("STATUS_INVALID", `The consent is ${consent.status}; it cannot be authorised.`);
   }
-  const authorisation = await createAuthorisation(
-    deps,
-    deps.db,
-    consentId,
-    prefs,
-    await prepareAuthorisation(deps, prefs),
-  );
+  const prepared = await prepareAuthorisation(deps, prefs);
+  // A consent belongs to the PSU who first authorised it: a renewal sent to another PSU's app is refused
+  // here, before anyone is asked to approve it.
+  if (prepared.psuId && consent.psu_id && prepared.psuId !== consent.psu_id) {
+    throw new AppError("PSU_CREDENTIALS_INVALID", "This consent belongs to another user.", {
+      path: "PSU-ID",
+    });
+  }
+  const authorisation = await createAuthorisation(deps, deps.db, consentId, prefs, prepared);
   return {
     scaStatus: "received" as const,
     authorisationId: authorisation.id,
@@ -476,6 +478,10 @@ async function finishSca(
 ) {
   const { authorisation, consent } = pending;
   const now = deps.clock.now();
+  // The last line of defence for the rule above and scaLogin's: another PSU never takes a consent over.
+  if (consent.psu_id && consent.psu_id !== psuId) {
+    throw new AppError("PSU_CREDENTIALS_INVALID", "This consent belongs to another user.");
+  }
   const psu = await deps.db
     .selectFrom("psus")
     .select("tan")

@@ -232,6 +232,38 @@ describe("consent lifecycle", () => {
     expect((await bank.xs2a(statusUrl)).body.scaStatus).toBe("finalised");
     expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe("valid");
   });
+
+  it("refuses to renew a consent's SCA in another PSU's app, and never hands the consent over", async () => {
+    const { customer, consentId } = await connected();
+    const stranger = await createCustomer(bank.db);
+    const renewal = await bank.xs2a(`/consents/${consentId}/authorisations`, {
+      method: "POST",
+      body: "{}",
+      headers: {
+        "PSU-IP-Address": "192.0.2.10",
+        "TPP-Redirect-Preferred": "false",
+        "PSU-ID": stranger.login,
+      },
+    });
+    expect(renewal.status).toBe(401);
+    expect(renewal.body.tppMessages[0]).toMatchObject({ code: "PSU_CREDENTIALS_INVALID", path: "PSU-ID" });
+    const { listDecoupledRequests } = await import("../consents/consents.service.ts");
+    expect(await listDecoupledRequests(bank.deps, stranger.psuId)).toHaveLength(0);
+    // The owner may still renew in their own app.
+    const own = await bank.xs2a(`/consents/${consentId}/authorisations`, {
+      method: "POST",
+      body: "{}",
+      headers: {
+        "PSU-IP-Address": "192.0.2.10",
+        "TPP-Redirect-Preferred": "false",
+        "PSU-ID": customer.login,
+      },
+    });
+    expect(own.status).toBe(201);
+    expect(await listDecoupledRequests(bank.deps, customer.psuId)).toHaveLength(1);
+    const accounts = await read("/accounts", consentId);
+    expect(accounts.body.accounts.map((a: { iban: string }) => a.iban)).toEqual([customer.accounts[0]!.iban]);
+  });
 });
 
 describe("PSD2 access rules", () => {

@@ -170,3 +170,46 @@ describe("the running total of imported amounts", () => {
     }
   });
 });
+
+describe("the account a transaction belongs to", () => {
+  it("must exist: a page for an unknown account is refused and stores nothing", async () => {
+    const { organisationId } = await createAccount(database.db as Kysely<unknown>);
+    const unknown = randomUUID();
+    const failed = await insertBookedTransactions(
+      database.db,
+      { organisationId, accountId: unknown, jobId: 1, now: new Date() },
+      [row("orphan", "2026-03-01", 100)],
+    ).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ code: "23503" });
+    const { rows } = await sql<{ n: string | number }>`
+      select count(*) as n from bank_transactions where bank_account_id = ${unknown}`.execute(database.db);
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+
+  it("takes its transactions with it when deleted, itself or with its organisation, and keeps its id", async () => {
+    const first = await createAccount(database.db as Kysely<unknown>);
+    const second = await createAccount(database.db as Kysely<unknown>);
+    const kept = await createAccount(database.db as Kysely<unknown>);
+    for (const account of [first, second, kept]) {
+      await insertBookedTransactions(database.db, { ...account, jobId: 1, now: new Date() }, [
+        row("a", "2026-03-01", 1),
+        row("b", "2026-03-02", 2),
+      ]);
+    }
+    await database.db.deleteFrom("bank_accounts").where("id", "=", first.accountId).execute();
+    await database.db.deleteFrom("organisations").where("id", "=", second.organisationId).execute();
+    const { rows } = await sql<{ bank_account_id: string; n: string | number }>`
+      select bank_account_id, count(*) as n from bank_transactions
+      where bank_account_id in (${first.accountId}, ${second.accountId}, ${kept.accountId})
+      group by bank_account_id`.execute(database.db);
+    expect(rows.map((r) => [r.bank_account_id, Number(r.n)])).toEqual([[kept.accountId, 2]]);
+
+    const renamed = await database.db
+      .updateTable("bank_accounts")
+      .set({ id: randomUUID() })
+      .where("id", "=", kept.accountId)
+      .execute()
+      .catch((error: unknown) => error);
+    expect(renamed).toMatchObject({ code: "23503" });
+  });
+});

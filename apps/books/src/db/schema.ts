@@ -141,6 +141,8 @@ export interface BankAccountTable {
   /** Balance at the start of import_from, defined at the first complete sync (docs/design/dedup.md). */
   opening_balance_minor: number | null;
   booked_balance_minor: number | null;
+  /** Sum of the account's bank_transactions, kept by the insert (docs/design/dedup.md). */
+  imported_sum_minor: Generated<number>;
   balance_date: string | null;
   last_booked_date: string | null;
   last_synced_at: NullableTimestamp;

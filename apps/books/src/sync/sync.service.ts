@@ -23,11 +23,11 @@ import {
   externalIdsFrom,
   findOpenGap,
   findSyncTarget,
+  importedTotals,
   insertBookedTransactions,
   openOrUpdateGap,
   replacePendingTransactions,
   type SyncTarget,
-  sumAndLastDate,
   unattendedReads,
   updateAccountAfterSync,
 } from "./sync.repository.ts";
@@ -227,7 +227,7 @@ async function reconcile(
   const now = deps.clock.now();
   const interval = scheduledSyncInterval(target.frequencyPerDay);
   return deps.db.transaction().execute(async (trx) => {
-    const totals = await sumAndLastDate(trx, target.accountId);
+    const totals = await importedTotals(trx, target.accountId);
     const balance = read.balance?.currency === target.currency ? read.balance : undefined;
     let opening = target.openingBalanceMinor;
     let difference = 0;

@@ -66,7 +66,7 @@ const en = {
   "accounts.new.steps": "Steps",
   "accounts.new.step.type": "Choose account type",
   "accounts.new.step.bank": "Select your bank",
-  "accounts.new.step.consent": "Log in at your bank and consent",
+  "accounts.new.step.consent": "Approve at your bank",
   "accounts.new.step.accounts": "Choose accounts and start date",
   "accounts.new.bankAccount": "Bank account",
   "accounts.new.bankAccountText":
@@ -333,7 +333,7 @@ const de: Record<MessageKey, string> = {
   "accounts.new.steps": "Schritte",
   "accounts.new.step.type": "Kontoart wählen",
   "accounts.new.step.bank": "Bank auswählen",
-  "accounts.new.step.consent": "Bei der Bank anmelden und zustimmen",
+  "accounts.new.step.consent": "Bei der Bank freigeben",
   "accounts.new.step.accounts": "Konten und Startdatum wählen",
   "accounts.new.bankAccount": "Bankkonto",
   "accounts.new.bankAccountText":

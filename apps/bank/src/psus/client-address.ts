@@ -10,7 +10,11 @@ import type { Context } from "hono";
  */
 export function clientAddress(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  const raw = env?.incoming?.socket?.remoteAddress;
+  return throttleAddress(env?.incoming?.socket?.remoteAddress);
+}
+
+/** "::ffff:192.0.2.1" → "192.0.2.1"; "2001:db8:1:2:3::4" → "2001:db8:1:2::/64"; nothing → "unknown". */
+export function throttleAddress(raw: string | undefined): string {
   if (!raw) return "unknown";
   const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
   if (v4) return v4[1]!;

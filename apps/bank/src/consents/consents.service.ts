@@ -6,7 +6,7 @@ import { addDays, berlinDate } from "../clock.ts";
 import type { Account, BankDB, Consent, ConsentScope, ConsentStatus } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { verifyPassword } from "../psus/password.ts";
+import { attemptLogin } from "../psus/login-throttle.service.ts";
 import type { Tpp } from "../tpps/tpps.service.ts";
 import * as repo from "./consents.repository.ts";
 
@@ -372,16 +372,21 @@ function assertOpen(pending: PendingSca) {
 }
 
 /** Step 1 of redirect SCA: the PSU's login. Returns a one-time token that carries the PSU to the TAN step. */
-export async function scaLogin(deps: BankDeps, pending: PendingSca, login: string, password: string) {
+/**
+ * The SCA page's login, under the same password throttle as the online-banking login. A throttled attempt
+ * changes nothing on the authorisation: the PSU is told on the bank's page, the TPP's consent waits as it is.
+ */
+export async function scaLogin(
+  deps: BankDeps,
+  pending: PendingSca,
+  credentials: { login: string; password: string; address: string },
+): Promise<{ outcome: "authenticated"; token: string } | { outcome: "throttled"; retryAt: Date }> {
   assertOpen(pending);
-  const psu = await deps.db
-    .selectFrom("psus")
-    .select(["id", "password_hash"])
-    .where("login", "=", login.trim())
-    .executeTakeFirst();
-  if (!psu || !(await verifyPassword(password, psu.password_hash))) {
+  const attempt = await attemptLogin(deps, credentials);
+  if (attempt.outcome === "throttled") return attempt;
+  if (attempt.outcome === "wrong")
     throw new AppError("PSU_CREDENTIALS_INVALID", "Login or password is wrong.");
-  }
+  const psu = attempt.psu;
   if (pending.consent.psu_id && pending.consent.psu_id !== psu.id) {
     throw new AppError("PSU_CREDENTIALS_INVALID", "This consent belongs to another user.");
   }
@@ -392,7 +397,7 @@ export async function scaLogin(deps: BankDeps, pending: PendingSca, login: strin
     step_token_hash: sha256(token),
     now: deps.clock.now(),
   });
-  return token;
+  return { outcome: "authenticated", token };
 }
 
 export async function viewableAccounts(deps: BankDeps, psuId: string) {

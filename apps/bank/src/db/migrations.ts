@@ -203,4 +203,20 @@ export const migrations: Record<string, ForwardMigration> = {
       await sql`alter table transactions alter column xs2a set not null`.execute(db);
     },
   },
+  "0003_login_throttle": {
+    /**
+     * Failed password logins per key: "login:" + sha256 of the login typed (whether or not it exists, so the
+     * table tells nothing about which logins exist, and a password typed into the login field is not kept
+     * in clear) and "ip:" + the client's address. See psus/login-throttle.service.ts.
+     */
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table login_throttle (
+          key text primary key,
+          failures integer not null,
+          window_started_at timestamptz not null,
+          locked_until timestamptz
+        )`.execute(db);
+    },
+  },
 };

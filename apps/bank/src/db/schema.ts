@@ -159,6 +159,13 @@ export interface PsuSessionTable {
   expires_at: Timestamp;
 }
 
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+  locked_until: Timestamp | null;
+}
+
 export interface BankDB {
   tpps: TppTable;
   businesses: BusinessTable;
@@ -171,6 +178,7 @@ export interface BankDB {
   authorisations: AuthorisationTable;
   consent_usage: ConsentUsageTable;
   psu_sessions: PsuSessionTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -3,6 +3,7 @@ import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import type { BankDeps } from "../deps.ts";
+import { formatDateTime } from "../web/format.ts";
 import { type MessageKey, translator } from "../web/i18n.ts";
 import { page } from "../web/layout.ts";
 import {
@@ -20,7 +21,9 @@ import {
   setSessionCookie,
   type WebEnv,
 } from "../web/session.ts";
-import { authenticatePsu, endSession, resumeSession, sameToken, startSession } from "./sessions.service.ts";
+import { clientAddress } from "./client-address.ts";
+import { attemptLogin } from "./login-throttle.service.ts";
+import { endSession, resumeSession, sameToken, startSession } from "./sessions.service.ts";
 
 /**
  * Online-banking login and logout. Before there is a session, the login form is protected against login CSRF
@@ -54,10 +57,20 @@ export function loginRoutes(deps: BankDeps) {
     const supplied = await postedCsrf(c);
     if (crossSite(deps, c) || !cookie || !supplied || !sameToken(cookie, supplied)) return csrfRefused(c);
     const next = safeNext(field("next"));
-    const psu = await authenticatePsu(deps, field("login"), field("password"));
-    if (!psu) {
-      return c.html(loginPage(c, deps, { next, error: "login.failed", login: field("login").trim() }), 401);
+    const login = field("login").trim();
+    const attempt = await attemptLogin(deps, {
+      login,
+      password: field("password"),
+      address: clientAddress(c),
+    });
+    if (attempt.outcome === "throttled") {
+      c.header("Retry-After", retryAfterSeconds(deps, attempt.retryAt));
+      return c.html(loginPage(c, deps, { next, error: throttledMessage(c, attempt.retryAt), login }), 429);
     }
+    if (attempt.outcome === "wrong") {
+      return c.html(loginPage(c, deps, { next, error: translator(c).t("login.failed"), login }), 401);
+    }
+    const { psu } = attempt;
     // A fresh token at every login (no session fixation); a session the browser still held ends here.
     await endSession(deps, sessionToken(c));
     const session = await startSession(deps, psu.id);
@@ -91,7 +104,7 @@ function loginCsrf(c: Context, deps: BankDeps): string {
 function loginPage(
   c: Context,
   deps: BankDeps,
-  options: { next: string; notice?: MessageKey | undefined; error?: MessageKey; login?: string },
+  options: { next: string; notice?: MessageKey | undefined; error?: string; login?: string },
 ) {
   const { t } = translator(c);
   const csrf = loginCsrf(c, deps);
@@ -101,7 +114,7 @@ function loginPage(
     html`<div class="card narrow">
       <h1>${t("login.heading")}</h1>
       ${options.notice ? html`<p class="notice" role="status">${t(options.notice)}</p>` : ""}
-      ${options.error ? html`<p class="notice bad" role="alert">${t(options.error)}</p>` : ""}
+      ${options.error ? html`<p class="notice bad" role="alert">${options.error}</p>` : ""}
       <form method="post" action="/login">
         <input type="hidden" name="${CSRF_FIELD}" value="${csrf}" />
         <input type="hidden" name="next" value="${options.next}" />
@@ -117,4 +130,14 @@ function loginPage(
       ${deps.sandboxApi ? html`<p class="muted">${t("login.sandboxHint")}</p>` : ""}
     </div>`,
   );
+}
+
+/** The refusal while a login or address is locked, with the time (in Berlin) from which to try again. */
+export function throttledMessage(c: Context, retryAt: Date): string {
+  const { t, lang } = translator(c);
+  return t("login.throttled", { until: formatDateTime(lang, retryAt) });
+}
+
+export function retryAfterSeconds(deps: BankDeps, retryAt: Date): string {
+  return String(Math.max(1, Math.ceil((retryAt.getTime() - deps.clock.now().getTime()) / 1000)));
 }

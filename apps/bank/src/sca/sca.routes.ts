@@ -5,6 +5,8 @@ import { html } from "hono/html";
 import * as consents from "../consents/consents.service.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { clientAddress } from "../psus/client-address.ts";
+import { retryAfterSeconds, throttledMessage } from "../psus/login.web.ts";
 import { formatDate, translator } from "../web/i18n.ts";
 import { page } from "../web/layout.ts";
 
@@ -40,7 +42,16 @@ export function scaRoutes(deps: BankDeps) {
     if (step === "cancel") return c.redirect(await consents.scaCancel(deps, pending), 303);
     if (step === "login") {
       try {
-        const token = await consents.scaLogin(deps, pending, field("login"), field("password"));
+        const attempt = await consents.scaLogin(deps, pending, {
+          login: field("login"),
+          password: field("password"),
+          address: clientAddress(c),
+        });
+        if (attempt.outcome === "throttled") {
+          c.header("Retry-After", retryAfterSeconds(deps, attempt.retryAt));
+          return c.html(loginPage(c, pending, throttledMessage(c, attempt.retryAt)), 429);
+        }
+        const token = attempt.token;
         const accounts = await consents.viewableAccounts(deps, (await reload(pending)).authorisation.psu_id!);
         return c.html(confirmPage(c, await reload(pending), token, accounts));
       } catch (error) {

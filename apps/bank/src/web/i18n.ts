@@ -48,6 +48,8 @@ export const messages = {
     "login.password": "Passwort",
     "login.submit": "Anmelden",
     "login.failed": "Anmeldename oder Passwort ist falsch.",
+    "login.throttled":
+      "Zu viele fehlgeschlagene Anmeldeversuche. Aus Sicherheitsgründen ist die Anmeldung bis {until} Uhr gesperrt; bitte versuchen Sie es danach erneut.",
     "login.loggedOut": "Sie wurden abgemeldet.",
     "login.expired": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
     "login.required": "Bitte melden Sie sich an, um fortzufahren.",
@@ -179,6 +181,8 @@ export const messages = {
     "login.password": "Password",
     "login.submit": "Log in",
     "login.failed": "The login or password is wrong.",
+    "login.throttled":
+      "Too many failed login attempts. For your security, logging in is blocked until {until}; please try again after that.",
     "login.loggedOut": "You have been logged out.",
     "login.expired": "Your session has expired. Please log in again.",
     "login.required": "Please log in to continue.",

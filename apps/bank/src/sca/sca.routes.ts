@@ -56,7 +56,8 @@ export function scaRoutes(deps: BankDeps) {
         return c.html(confirmPage(c, await reload(pending), token, accounts));
       } catch (error) {
         if (error instanceof AppError && error.code === "PSU_CREDENTIALS_INVALID") {
-          return c.html(loginPage(c, pending, error.message), 401);
+          // The PSU reads the page in their language; the code and English text stay for XS2A errors.
+          return c.html(loginPage(c, pending, translator(c).t("login.failed")), 401);
         }
         throw error;
       }

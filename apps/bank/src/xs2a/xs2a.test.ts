@@ -143,7 +143,7 @@ describe("consent lifecycle", () => {
       body: new URLSearchParams({ step: "login", login: customer.login, password: "wrong" }),
     });
     expect(badLogin.status).toBe(401);
-    expect(await badLogin.text()).toContain("Login or password is wrong");
+    expect(await badLogin.text()).toContain("Anmeldename oder Passwort ist falsch."); // German unless asked
     const first = await completeRedirectSca(bank, url, { ...customer, tan: "000000" });
     expect(first.status).toBe(400);
     await completeRedirectSca(bank, url, { ...customer, tan: "000000" });

@@ -93,14 +93,36 @@ const PAGE_AFTER = fixedStatement<
     and (booking_date, seq) > ($6::date, $7::bigint) and seq <= $8
   order by booking_date, seq limit $5`,
 );
-const MAX_SEQ = fixedStatement<{ max: number | null }, [accountId: string]>(
-  "transactions_max_seq",
-  "select max(seq) as max from transactions where account_id = $1",
+// The uncorrelated subquery runs once per statement (an InitPlan), not per row.
+const FIRST_BOOKED_PAGE = fixedStatement<
+  PageRow & { max_seq: number },
+  [accountId: string, dateFrom: string, dateTo: string, limit: number]
+>(
+  "transactions_first_booked_page",
+  `select seq, booking_date, xs2a,
+    (select coalesce(max(seq), 0) from transactions where account_id = $1) as max_seq
+  from transactions
+  where account_id = $1 and status = 'booked' and booking_date >= $2 and booking_date <= $3
+  order by booking_date, seq limit $4`,
 );
 
-export async function maxSeq(db: Kysely<BankDB>, accountId: string): Promise<number> {
-  const [row] = await fixedQuery(db, MAX_SEQ, [accountId]);
-  return Number(row?.max ?? 0);
+/**
+ * The first page of an account's booked transactions and the highest seq the account has, which the
+ * continuation pages are frozen at. One statement, so the page and `maxSeq` see the same snapshot (every
+ * row of the page has seq ≤ maxSeq) and the first page costs one round trip, not two. `maxSeq` is 0 when the
+ * page is empty: then there is no next page to freeze.
+ */
+export async function firstBookedPage(
+  db: Kysely<BankDB>,
+  params: { accountId: string; dateFrom: string; dateTo: string; limit: number },
+): Promise<{ rows: PageRow[]; maxSeq: number }> {
+  const rows = await fixedQuery(db, FIRST_BOOKED_PAGE, [
+    params.accountId,
+    params.dateFrom,
+    params.dateTo,
+    params.limit,
+  ]);
+  return { rows, maxSeq: rows[0]?.max_seq ?? 0 };
 }
 
 export function findTransaction(db: Kysely<BankDB>, accountId: string, transactionId: string) {

@@ -46,9 +46,8 @@ export function preparedStatement<Row, Params extends readonly unknown[] = reado
 /**
  * Runs a prepared statement on `db`, which may be a Kysely transaction: the statement goes through Kysely
  * like any other query, so it runs on the transaction's connection and sees its uncommitted rows. On
- * PGlite it is the plain query (PGlite has one connection in the same process and no network round trip
- * to save); on PostgreSQL the pool's client (`NamingClient`) gives it its name. Both use the database's
- * type parsers.
+ * PostgreSQL the pool's client (`NamingClient`) gives it its name; on PGlite, which serves tests and the
+ * demo rather than load, it is the plain query. Both use the database's type parsers.
  */
 export async function runPrepared<Row, Params extends readonly unknown[]>(
   // biome-ignore lint/suspicious/noExplicitAny: any database schema; the statement's text is fixed SQL

@@ -3,6 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, type KyselyConfig, PostgresDialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
+import { NamingClient } from "./prepared.ts";
 
 export type Engine = "pglite" | "postgres";
 
@@ -54,6 +55,8 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.maxConnections ?? 10,
+      // Gives queries declared with preparedStatement their name (prepared.ts).
+      Client: NamingClient,
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") => {
           if (oid === INT8) return parseInt8;

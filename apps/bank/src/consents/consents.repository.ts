@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { fixedQuery } from "../db/fixed-query.ts";
+import { fixedQuery, fixedStatement } from "../db/fixed-query.ts";
 import type { Account, BankDB, Consent, ConsentScope, ConsentStatus, ScaStatus } from "../db/schema.ts";
 
 type Db = Kysely<BankDB> | Transaction<BankDB>;
@@ -178,18 +178,18 @@ export function listConsentsOfPsu(db: Db, psuId: string) {
  * concurrent reads can never both see "3" and both pass.
  */
 export async function countUsage(db: Db, consentId: string, resource: string, date: string): Promise<number> {
-  const row = await db
-    .insertInto("consent_usage")
-    .values({ consent_id: consentId, resource, usage_date: date, count: 1 })
-    .onConflict((oc) =>
-      oc.columns(["consent_id", "resource", "usage_date"]).doUpdateSet((eb) => ({
-        count: eb("consent_usage.count", "+", 1),
-      })),
-    )
-    .returning("count")
-    .executeTakeFirstOrThrow();
+  const [row] = await fixedQuery(db, COUNT_USAGE, [consentId, resource, date]);
+  if (!row) throw new Error("counting a consent's usage returned no row");
   return row.count;
 }
+
+// A fixed statement (see fixedQuery): every first unattended read runs it.
+const COUNT_USAGE = fixedStatement<{ count: number }, [consentId: string, resource: string, date: string]>(
+  "consent_count_usage",
+  `insert into consent_usage (consent_id, resource, usage_date, count) values ($1, $2, $3, 1)
+  on conflict (consent_id, resource, usage_date) do update set count = consent_usage.count + 1
+  returning count`,
+);
 
 /**
  * The consent and, in the same statement, its accounts (all, or the one asked for) that its PSU can still
@@ -203,8 +203,8 @@ export async function findConsentWithGrants(
 ): Promise<{ consent: Consent; grants: { account: Account; scopes: ConsentScope[] }[] } | undefined> {
   const rows =
     accountId === null
-      ? await fixedQuery<Consent & GrantRow>(db, CONSENT_WITH_ALL_GRANTS, [consentId])
-      : await fixedQuery<Consent & GrantRow>(db, CONSENT_WITH_ONE_GRANT, [consentId, accountId]);
+      ? await fixedQuery(db, CONSENT_WITH_ALL_GRANTS, [consentId])
+      : await fixedQuery(db, CONSENT_WITH_ONE_GRANT, [consentId, accountId]);
   const first = rows[0];
   if (!first) return undefined;
   const {
@@ -268,8 +268,15 @@ const consentWithGrants = (onlyAccount: string) => `
   ) g on true
   where c.id = $1
   order by g.a_iban`;
-const CONSENT_WITH_ALL_GRANTS = consentWithGrants("");
-const CONSENT_WITH_ONE_GRANT = consentWithGrants("and ca.account_id = $2::uuid");
+// Fixed statements (see fixedQuery): every XS2A read runs one of them.
+const CONSENT_WITH_ALL_GRANTS = fixedStatement<Consent & GrantRow, [consentId: string]>(
+  "consent_with_all_grants",
+  consentWithGrants(""),
+);
+const CONSENT_WITH_ONE_GRANT = fixedStatement<Consent & GrantRow, [consentId: string, accountId: string]>(
+  "consent_with_one_grant",
+  consentWithGrants("and ca.account_id = $2::uuid"),
+);
 
 interface GrantedRow {
   a_id: string;

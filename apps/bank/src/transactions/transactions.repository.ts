@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { fixedQuery } from "../db/fixed-query.ts";
+import { fixedQuery, fixedStatement } from "../db/fixed-query.ts";
 import type { BankDB, BookingStatus } from "../db/schema.ts";
 
 export interface PageCursor {
@@ -37,7 +37,7 @@ export async function pageTransactions(
   },
 ): Promise<PageRow[]> {
   if (!params.after) {
-    return fixedQuery<PageRow>(db, PAGE, [
+    return fixedQuery(db, PAGE, [
       params.accountId,
       params.status,
       params.dateFrom,
@@ -52,7 +52,7 @@ export async function pageTransactions(
   const { maxSeq } = params.after;
   const [date, seq] =
     params.after.date < params.dateFrom ? [params.dateFrom, -1] : [params.after.date, params.after.seq];
-  return fixedQuery<PageRow>(db, PAGE_AFTER, [
+  return fixedQuery(db, PAGE_AFTER, [
     params.accountId,
     params.status,
     params.dateFrom,
@@ -64,22 +64,65 @@ export async function pageTransactions(
   ]);
 }
 
-// Fixed texts (see fixedQuery): the paging index is (account_id, status, booking_date, seq).
-const PAGE = `select seq, booking_date, xs2a from transactions
+// Fixed statements (see fixedQuery): the paging index is (account_id, status, booking_date, seq).
+const PAGE = fixedStatement<
+  PageRow,
+  [accountId: string, status: BookingStatus, dateFrom: string, dateTo: string, limit: number]
+>(
+  "transactions_page",
+  `select seq, booking_date, xs2a from transactions
   where account_id = $1 and status = $2 and booking_date >= $3 and booking_date <= $4
-  order by booking_date, seq limit $5`;
-const PAGE_AFTER = `select seq, booking_date, xs2a from transactions
+  order by booking_date, seq limit $5`,
+);
+const PAGE_AFTER = fixedStatement<
+  PageRow,
+  [
+    accountId: string,
+    status: BookingStatus,
+    dateFrom: string,
+    dateTo: string,
+    limit: number,
+    afterDate: string,
+    afterSeq: number,
+    maxSeq: number,
+  ]
+>(
+  "transactions_page_after",
+  `select seq, booking_date, xs2a from transactions
   where account_id = $1 and status = $2 and booking_date >= $3 and booking_date <= $4
     and (booking_date, seq) > ($6::date, $7::bigint) and seq <= $8
-  order by booking_date, seq limit $5`;
+  order by booking_date, seq limit $5`,
+);
+// The uncorrelated subquery runs once per statement (an InitPlan), not per row.
+const FIRST_BOOKED_PAGE = fixedStatement<
+  PageRow & { max_seq: number },
+  [accountId: string, dateFrom: string, dateTo: string, limit: number]
+>(
+  "transactions_first_booked_page",
+  `select seq, booking_date, xs2a,
+    (select coalesce(max(seq), 0) from transactions where account_id = $1) as max_seq
+  from transactions
+  where account_id = $1 and status = 'booked' and booking_date >= $2 and booking_date <= $3
+  order by booking_date, seq limit $4`,
+);
 
-export async function maxSeq(db: Kysely<BankDB>, accountId: string): Promise<number> {
-  const [row] = await fixedQuery<{ max: number | null }>(
-    db,
-    "select max(seq) as max from transactions where account_id = $1",
-    [accountId],
-  );
-  return Number(row?.max ?? 0);
+/**
+ * The first page of an account's booked transactions and the highest seq the account has, which the
+ * continuation pages are frozen at. One statement, so the page and `maxSeq` see the same snapshot (every
+ * row of the page has seq ≤ maxSeq) and the first page costs one round trip, not two. `maxSeq` is 0 when the
+ * page is empty: then there is no next page to freeze.
+ */
+export async function firstBookedPage(
+  db: Kysely<BankDB>,
+  params: { accountId: string; dateFrom: string; dateTo: string; limit: number },
+): Promise<{ rows: PageRow[]; maxSeq: number }> {
+  const rows = await fixedQuery(db, FIRST_BOOKED_PAGE, [
+    params.accountId,
+    params.dateFrom,
+    params.dateTo,
+    params.limit,
+  ]);
+  return { rows, maxSeq: rows[0]?.max_seq ?? 0 };
 }
 
 export function findTransaction(db: Kysely<BankDB>, accountId: string, transactionId: string) {

@@ -116,15 +116,18 @@ export async function readTransactions(
   let booked: string | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
-    const cursor = after ?? { date: "0001-01-01", seq: 0, maxSeq: await repo.maxSeq(deps.db, account.id) };
-    const rows = await repo.pageTransactions(deps.db, {
+    const range = {
       accountId: account.id,
-      status: "booked",
       dateFrom: query.dateFrom,
       dateTo: query.dateTo,
-      after: cursor,
       limit: pageSize + 1,
-    });
+    };
+    const { rows, maxSeq } = after
+      ? {
+          rows: await repo.pageTransactions(deps.db, { ...range, status: "booked", after }),
+          maxSeq: after.maxSeq,
+        }
+      : await repo.firstBookedPage(deps.db, range);
     const more = rows.length > pageSize;
     if (more) rows.pop();
     const last = rows[rows.length - 1];
@@ -133,7 +136,7 @@ export async function readTransactions(
         bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
         dateFrom: query.dateFrom,
         dateTo: query.dateTo,
-        page: encodeCursor(consentId, { date: last.booking_date, seq: last.seq, maxSeq: cursor.maxSeq }),
+        page: encodeCursor(consentId, { date: last.booking_date, seq: last.seq, maxSeq }),
       });
       next = `${base}/transactions?${nextQuery}`;
     }

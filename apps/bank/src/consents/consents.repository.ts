@@ -1,5 +1,6 @@
+import { runPrepared } from "@kontor/db";
 import type { Kysely, Transaction } from "kysely";
-import { fixedQuery, fixedStatement } from "../db/fixed-query.ts";
+import { fixedStatement } from "../db/fixed-query.ts";
 import type { Account, BankDB, Consent, ConsentScope, ConsentStatus, ScaStatus } from "../db/schema.ts";
 
 type Db = Kysely<BankDB> | Transaction<BankDB>;
@@ -178,12 +179,12 @@ export function listConsentsOfPsu(db: Db, psuId: string) {
  * concurrent reads can never both see "3" and both pass.
  */
 export async function countUsage(db: Db, consentId: string, resource: string, date: string): Promise<number> {
-  const [row] = await fixedQuery(db, COUNT_USAGE, [consentId, resource, date]);
+  const [row] = await runPrepared(db, COUNT_USAGE, [consentId, resource, date]);
   if (!row) throw new Error("counting a consent's usage returned no row");
   return row.count;
 }
 
-// A fixed statement (see fixedQuery): every first unattended read runs it.
+// A fixed statement (see fixedStatement): every first unattended read runs it.
 const COUNT_USAGE = fixedStatement<{ count: number }, [consentId: string, resource: string, date: string]>(
   "consent_count_usage",
   `insert into consent_usage (consent_id, resource, usage_date, count) values ($1, $2, $3, 1)
@@ -203,8 +204,8 @@ export async function findConsentWithGrants(
 ): Promise<{ consent: Consent; grants: { account: Account; scopes: ConsentScope[] }[] } | undefined> {
   const rows =
     accountId === null
-      ? await fixedQuery(db, CONSENT_WITH_ALL_GRANTS, [consentId])
-      : await fixedQuery(db, CONSENT_WITH_ONE_GRANT, [consentId, accountId]);
+      ? await runPrepared(db, CONSENT_WITH_ALL_GRANTS, [consentId])
+      : await runPrepared(db, CONSENT_WITH_ONE_GRANT, [consentId, accountId]);
   const first = rows[0];
   if (!first) return undefined;
   const {
@@ -268,7 +269,7 @@ const consentWithGrants = (onlyAccount: string) => `
   ) g on true
   where c.id = $1
   order by g.a_iban`;
-// Fixed statements (see fixedQuery): every XS2A read runs one of them.
+// Fixed statements (see fixedStatement): every XS2A read runs one of them.
 const CONSENT_WITH_ALL_GRANTS = fixedStatement<Consent & GrantRow, [consentId: string]>(
   "consent_with_all_grants",
   consentWithGrants(""),

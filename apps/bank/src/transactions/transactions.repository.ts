@@ -1,5 +1,6 @@
+import { runPrepared } from "@kontor/db";
 import type { Kysely } from "kysely";
-import { fixedQuery, fixedStatement } from "../db/fixed-query.ts";
+import { fixedStatement } from "../db/fixed-query.ts";
 import type { BankDB, BookingStatus } from "../db/schema.ts";
 
 export interface PageCursor {
@@ -37,7 +38,7 @@ export async function pageTransactions(
   },
 ): Promise<PageRow[]> {
   if (!params.after) {
-    return fixedQuery(db, PAGE, [
+    return runPrepared(db, PAGE, [
       params.accountId,
       params.status,
       params.dateFrom,
@@ -52,7 +53,7 @@ export async function pageTransactions(
   const { maxSeq } = params.after;
   const [date, seq] =
     params.after.date < params.dateFrom ? [params.dateFrom, -1] : [params.after.date, params.after.seq];
-  return fixedQuery(db, PAGE_AFTER, [
+  return runPrepared(db, PAGE_AFTER, [
     params.accountId,
     params.status,
     params.dateFrom,
@@ -64,7 +65,7 @@ export async function pageTransactions(
   ]);
 }
 
-// Fixed statements (see fixedQuery): the paging index is (account_id, status, booking_date, seq).
+// Fixed statements (see fixedStatement): the paging index is (account_id, status, booking_date, seq).
 const PAGE = fixedStatement<
   PageRow,
   [accountId: string, status: BookingStatus, dateFrom: string, dateTo: string, limit: number]
@@ -116,7 +117,7 @@ export async function firstBookedPage(
   db: Kysely<BankDB>,
   params: { accountId: string; dateFrom: string; dateTo: string; limit: number },
 ): Promise<{ rows: PageRow[]; maxSeq: number }> {
-  const rows = await fixedQuery(db, FIRST_BOOKED_PAGE, [
+  const rows = await runPrepared(db, FIRST_BOOKED_PAGE, [
     params.accountId,
     params.dateFrom,
     params.dateTo,

@@ -88,8 +88,9 @@ async function newFlow(
 
 /**
  * Removes flows that expired, at most CLEANUP_BATCH per call, with what they left behind (see
- * abandonConnection). Called whenever a flow starts or is read, so no scheduler is needed: a books that
- * nobody uses keeps a few stale rows, and the next user's click clears them.
+ * abandonConnection). Called whenever a flow starts, so no scheduler is needed: a books that nobody uses
+ * keeps a few stale rows, and the next connect clears them. A read (callback, waiting page poll, chooser)
+ * removes only the flow it finds expired (expireFlow), so a poll every 2 s does no sweep of its own.
  */
 export async function removeExpiredFlows(deps: Deps): Promise<number> {
   const taken = await repo.takeExpiredFlows(deps.db, deps.clock.now(), CLEANUP_BATCH);
@@ -314,16 +315,12 @@ export async function handleCallback(
 ): Promise<CallbackResult> {
   const now = deps.clock.now();
   const flow = await repo.findFlowByState(deps.db, sha256Hex(input.state));
-  if (!flow) {
-    await removeExpiredFlows(deps);
-    return { kind: "expired", restart: "connect" };
-  }
+  if (!flow) return { kind: "expired", restart: "connect" };
   assertOwnFlow(flow, auth);
   if (flow.expiresAt.getTime() <= now.getTime()) {
     await expireFlow(deps, flow);
     return { kind: "expired", restart: restartOf(flow) };
   }
-  await removeExpiredFlows(deps);
   if (flow.status !== "redirected" || flow.scaApproach !== "REDIRECT") {
     throw new AppError("conflict", { message: `connect flow is ${flow.status}` });
   }
@@ -538,7 +535,6 @@ export async function checkDecoupled(
     await expireFlow(deps, flow);
     return { kind: "expired", purpose };
   }
-  await removeExpiredFlows(deps);
   const connection = await repo.findConnection(deps.db, auth.organisation.id, flow.connectionId);
   if (!connection) return { kind: "expired", purpose };
   let progress: ScaProgress;
@@ -638,7 +634,6 @@ async function loadReturnedFlow(deps: Deps, auth: AuthContext, flowId: string) {
     if (flow) await expireFlow(deps, flow);
     throw new AppError("conflict", { message: `flow ${flowId} expired`, details: { flow: "expired" } });
   }
-  await removeExpiredFlows(deps);
   if (flow.status !== "returned") throw new AppError("conflict", { message: `flow is ${flow.status}` });
   return flow;
 }

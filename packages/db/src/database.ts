@@ -1,9 +1,11 @@
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
 import { Kysely, type KyselyConfig, PostgresDialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
+import { EmbeddedAdapter } from "./copy.ts";
+import { PGliteThread } from "./pglite-thread.ts";
 import { NamingClient } from "./prepared.ts";
+import { DATE, INT8, identity, NUMERIC, parseInt8 } from "./types.ts";
 
 export type Engine = "pglite" | "postgres";
 
@@ -17,7 +19,7 @@ export interface Database<DB> {
    * library that runs statements on it must go through `db.connection()` too, or it runs them in the
    * middle of someone's transaction.
    */
-  pglite?: PGlite | undefined;
+  pglite?: PGliteThread | undefined;
   close(): Promise<void>;
 }
 
@@ -32,23 +34,12 @@ export interface DatabaseOptions {
   log?: KyselyConfig["log"];
 }
 
-// OIDs of the types whose default parsing we change, the same on both engines.
-const INT8 = 20;
-const DATE = 1082;
-const NUMERIC = 1700;
-
-/**
- * Money lives in bigint columns as integer minor units. We read them as JS numbers, which are exact up to
- * 2^53 minor units (90 trillion euros); anything beyond is refused rather than silently rounded.
- */
-function parseInt8(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new RangeError(`bigint ${text} exceeds the safe integer range`);
-  return value;
+/** Kysely's PGlite dialect with the adapter that marks it embedded (copy.ts, isEmbedded). */
+class EmbeddedDialect extends PGliteDialect {
+  override createAdapter() {
+    return new EmbeddedAdapter();
+  }
 }
-
-/** Calendar dates stay "YYYY-MM-DD" text: a Date would shift them by the process's time zone. */
-const identity = (text: string) => text;
 
 export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   if (options.url) {
@@ -75,12 +66,10 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     return { db, engine: "postgres", url: options.url, close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const pglite = new PGlite({
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    parsers: { [INT8]: parseInt8, [DATE]: identity, [NUMERIC]: identity },
-  });
+  // PGlite on its own thread (pglite-thread.ts); the dialect calls only its query() and close().
+  const pglite = new PGliteThread({ dataDir: options.dataDir });
   const db = new Kysely<DB>({
-    dialect: new PGliteDialect(pglite),
+    dialect: new EmbeddedDialect(pglite as never),
     ...(options.log ? { log: options.log } : {}),
   });
   return { db, engine: "pglite", pglite, close: () => db.destroy() };

@@ -1,3 +1,5 @@
+export * from "./copy.ts";
 export * from "./database.ts";
 export * from "./migrate.ts";
+export * from "./pglite-thread.ts";
 export * from "./prepared.ts";

@@ -18,8 +18,7 @@
  * moves to books' clock before every queue operation of the worker, so retry backoff and lost heartbeats
  * follow the test's time and pg-boss's own timers never fire on their own.
  */
-import type { PGlite } from "@electric-sql/pglite";
-import type { Database } from "@kontor/db";
+import type { Database, PGliteThread } from "@kontor/db";
 import { CompiledQuery, type Kysely, sql, type Transaction } from "kysely";
 import { type Db as BossDb, fromKysely, PgBoss, TestClock } from "pg-boss";
 import type { BooksDatabase } from "../db/schema.ts";
@@ -143,7 +142,7 @@ export async function startSyncQueue(
  * it. Parameterless statements may be several (pg-boss's migrations and locked blocks), which only PGlite's
  * `exec` runs; their rows are flattened so a RETURNING before a trailing COMMIT is not lost.
  */
-function overKysely(db: Kysely<BooksDatabase>, pglite: PGlite): BossDb {
+function overKysely(db: Kysely<BooksDatabase>, pglite: PGliteThread): BossDb {
   const run = (text: string, values: unknown[] | undefined) =>
     db.connection().execute(async (connection) => {
       try {

@@ -171,6 +171,36 @@ describe("the running total of imported amounts", () => {
   });
 });
 
+describe("a page's rows", () => {
+  it("are stored with their text exactly, and an id repeated within the page once", async () => {
+    const { organisationId, accountId } = await createAccount(database.db as Kysely<unknown>);
+    const target = { organisationId, accountId, jobId: 1, now: new Date() };
+    const awkward = [
+      "tab\there",
+      "line\nbreak\r\nand CR",
+      "back\\slash \\N \\t",
+      "\\N",
+      "NULL",
+      "",
+      "Müller & Söhne – Überweisung € 😀",
+    ];
+    const page = awkward.map((remittance, i) => ({ ...row(`w${i}`, "2026-03-01", i + 1), remittance }));
+    const repeated = { ...row("w0", "2026-03-01", 1_000), remittance: "a second row with the same id" };
+    expect(await insertBookedTransactions(database.db, target, [...page, repeated])).toBe(awkward.length);
+    const stored = await database.db
+      .selectFrom("bank_transactions")
+      .select(["external_id", "remittance", "counterparty_iban", "amount_minor"])
+      .where("bank_account_id", "=", accountId)
+      .orderBy("id")
+      .execute();
+    expect(stored.map((r) => r.remittance)).toEqual(awkward);
+    expect(stored.every((r) => r.counterparty_iban === null)).toBe(true);
+    expect(await importedTotals(database.db, accountId)).toMatchObject({
+      sum: (awkward.length * (awkward.length + 1)) / 2,
+    });
+  });
+});
+
 describe("the account a transaction belongs to", () => {
   it("must exist: a page for an unknown account is refused and stores nothing", async () => {
     const { organisationId } = await createAccount(database.db as Kysely<unknown>);

@@ -67,7 +67,7 @@ const { values } = parseArgs({
     "peer-transactions": { type: "string", default: "10000" },
     "peer-node": { type: "string" },
     "skip-peer": { type: "boolean", default: false },
-    "peer-repeats": { type: "string", default: "3" },
+    "peer-repeats": { type: "string", default: "5" },
     url: { type: "string", default: DEFAULT_PG_URL },
   },
 });

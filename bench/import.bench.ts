@@ -447,7 +447,8 @@ function liveClock(): TestClock {
  */
 async function runDueJobs(deps: TestBooks["deps"]): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
-  for (let outcome = await runNextJob(deps); outcome; outcome = await runNextJob(deps)) outcomes.push(outcome);
+  for (let outcome = await runNextJob(deps); outcome; outcome = await runNextJob(deps))
+    outcomes.push(outcome);
   return outcomes;
 }
 

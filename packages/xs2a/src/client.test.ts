@@ -459,6 +459,49 @@ describe("Xs2aClient paging", () => {
     expect(requests).toHaveLength(2);
   });
 
+  it("hands pages over unchecked when asked, each with the validation that must pass before it is used", async () => {
+    const account = { href: "/xs2a/v1/accounts/acc-1" };
+    const broken = { ...tx("t-2", "2.00"), transactionAmount: { currency: "EUR", amount: "2,00" } };
+    script.push(
+      json(200, {
+        transactions: { booked: [tx("t-1", "1.00")], _links: { account, next: { href: "/xs2a/v1/p2" } } },
+      }),
+      json(200, { transactions: { booked: [broken], _links: { account, next: { href: "/xs2a/v1/p3" } } } }),
+      json(200, { transactions: { booked: [tx("t-3", "3.00")], _links: { account, next: { href: 42 } } } }),
+    );
+    const pages = client().iterateTransactionsDeferred("c-1", "acc-1", {
+      dateFrom: "2026-01-01",
+      bookingStatus: "booked",
+    });
+    const first = await pages.next();
+    expect(first.done).toBe(false);
+    if (first.done) return;
+    expect(() => first.value.validate()).not.toThrow();
+    const second = await pages.next();
+    if (second.done) throw new Error("a second page was expected");
+    // Unchecked: the page is there as sent, and its validation says what is wrong with it.
+    expect(second.value.page.transactions?.booked?.[0]?.transactionAmount.amount).toBe("2,00");
+    const failure = (() => {
+      try {
+        second.value.validate();
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(Xs2aError);
+    expect(failure).toMatchObject({ code: "INVALID_RESPONSE", retryable: false });
+    expect((failure as Error).message).toMatch(/\/xs2a\/v1\/p2: 200 body does not match the XS2A schema/);
+    // A next link that is no text is not followed: the page's validation ends the read.
+    const third = await pages.next();
+    if (third.done) throw new Error("a third page was expected");
+    await expect(pages.next()).rejects.toMatchObject({ code: "INVALID_RESPONSE" });
+    expect(requests.map((r) => r.url)).toEqual([
+      "/xs2a/v1/accounts/acc-1/transactions?dateFrom=2026-01-01&bookingStatus=booked",
+      "/xs2a/v1/p2",
+      "/xs2a/v1/p3",
+    ]);
+  });
+
   it("refuses a link to another origin, so the TPP key never leaves the bank", () => {
     expect(() => client().resolveHref("https://evil.example/xs2a/v1/accounts")).toThrow(
       /away from the bank's origin/,

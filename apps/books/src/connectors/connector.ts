@@ -83,6 +83,13 @@ export interface TransactionPage {
   pending: PendingBankTransaction[] | undefined;
   /** closingBooked (or interimBooked), when the bank sent balances with the page. */
   balance: BookedBalance | undefined;
+  /**
+   * Checks the page as the bank sent it against the bank API's schema, throwing a ConnectorError
+   * (bad_response) when it does not match. Nothing of the page (rows, pending entries, balance) may be
+   * committed before it passed: the sync calls it while the page's rows are being written, in the page's
+   * transaction (docs/design/import-performance.md).
+   */
+  validate(): void;
 }
 
 export interface TransactionRead extends PsuPresence {

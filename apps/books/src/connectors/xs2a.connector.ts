@@ -26,6 +26,8 @@ import {
   bookedBalanceOf,
   type FingerprintCounter,
   type IbanCache,
+  type NewBankTransaction,
+  type PendingBankTransaction,
   transformBooked,
   transformPending,
 } from "./transform.ts";
@@ -292,7 +294,7 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
     async *readTransactions(read: TransactionRead): AsyncGenerator<TransactionPage> {
       const counter: FingerprintCounter = new Map();
       const ibans: IbanCache = new Map();
-      const pages = client.iterateTransactions(read.consentId, read.resourceId, {
+      const pages = client.iterateTransactionsDeferred(read.consentId, read.resourceId, {
         ...presence(read),
         dateFrom: read.dateFrom,
         dateTo: options.today(),
@@ -306,12 +308,32 @@ export function createXs2aConnector(options: Xs2aConnectorOptions): BankConnecto
           if (read.signal?.aborted) throw new ConnectorError("aborted", "the read was stopped");
           const next = await pages.next();
           if (next.done) return;
-          const page = next.value;
-          const report = page.transactions;
+          const { page, validate } = next.value;
+          // The page is not validated yet (TransactionPage.validate): a transform that trips over it asks the
+          // schema first, so a page that breaks the spec fails as such and not with a TypeError.
+          let booked: NewBankTransaction[];
+          let pending: PendingBankTransaction[] | undefined;
+          let balance: BookedBalance | undefined;
+          try {
+            const report = page.transactions;
+            booked = (report?.booked ?? []).map((tx) => transformBooked(tx, counter, ibans));
+            pending = first ? (report?.pending ?? []).map(transformPending) : undefined;
+            balance = bookedBalanceOf(page.balances);
+          } catch (error) {
+            validate();
+            throw error;
+          }
           yield {
-            booked: (report?.booked ?? []).map((tx) => transformBooked(tx, counter, ibans)),
-            pending: first ? (report?.pending ?? []).map(transformPending) : undefined,
-            balance: bookedBalanceOf(page.balances),
+            booked,
+            pending,
+            balance,
+            validate() {
+              try {
+                validate();
+              } catch (error) {
+                throw toConnectorError(error);
+              }
+            },
           };
           first = false;
         }

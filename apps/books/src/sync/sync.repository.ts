@@ -66,17 +66,23 @@ export async function insertBookedTransactions(
   db: Db,
   target: { organisationId: string; accountId: string; jobId: number; now: Date },
   rows: readonly NewBankTransaction[],
+  options: WriteOptions = {},
 ): Promise<number> {
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) {
+    options.whileWriting?.();
+    return 0;
+  }
   if (isEmbedded(db)) {
     const copied =
       db instanceof Transaction
-        ? await copyNewTransactions(db, target, rows)
-        : await db.transaction().execute((trx) => copyNewTransactions(trx, target, rows));
+        ? await copyNewTransactions(db, target, rows, options)
+        : await db.transaction().execute((trx) => copyNewTransactions(trx, target, rows, options));
     if (copied !== undefined) return copied;
+    // COPY met a stored row: the work ran alongside it already.
+    options = {};
   }
   const column = (pick: (row: NewBankTransaction) => string | number | null) => arrayLiteral(rows, pick);
-  const { rows: result } = await sql<{ inserted: number | string }>`
+  const writing = sql<{ inserted: number | string }>`
     with inserted as (
       insert into bank_transactions (
         organisation_id, bank_account_id, external_id, booking_date, value_date, amount_minor, currency,
@@ -110,7 +116,31 @@ export async function insertBookedTransactions(
       where bank_accounts.id = ${target.accountId}::uuid and total.inserted > 0
     )
     select inserted from total`.execute(db);
+  const { rows: result } = await alongside(writing, options.whileWriting);
   return Number(result[0]?.inserted ?? 0);
+}
+
+export interface WriteOptions {
+  /**
+   * Runs once the rows are on their way to the database and before the write is awaited, so that CPU work
+   * (the sync validates the page here) overlaps the database's. What it throws is thrown once the write
+   * has settled, so the caller's transaction rolls back whole.
+   */
+  whileWriting?: (() => void) | undefined;
+}
+
+/** Awaits `writing` with `work` run meanwhile: after a turn of the event loop, so the statement has left. */
+async function alongside<T>(writing: Promise<T>, work: (() => void) | undefined): Promise<T> {
+  if (!work) return writing;
+  writing.catch(() => {});
+  await new Promise((resolve) => setImmediate(resolve));
+  try {
+    work();
+  } catch (error) {
+    await writing.catch(() => {});
+    throw error;
+  }
+  return writing;
 }
 
 const COPIED_COLUMNS = [
@@ -140,11 +170,13 @@ const COPIED_COLUMNS = [
  * or nothing, normally writes them all. Should a row be there after all (a row stored by another worker
  * meanwhile), the page is undone to a savepoint and `undefined` sends it down the ON CONFLICT path, which
  * skips exactly the rows that exist. An id repeated within the page is written once, as ON CONFLICT would.
+ * `options.whileWriting` runs alongside the COPY, so it has run by the time this returns, whatever it returns.
  */
 async function copyNewTransactions(
   trx: Transaction<BooksDatabase>,
   target: { organisationId: string; accountId: string; jobId: number; now: Date },
   rows: readonly NewBankTransaction[],
+  options: WriteOptions,
 ): Promise<number | undefined> {
   const seen = new Set<string>();
   const values: CopyValue[][] = [];
@@ -176,7 +208,7 @@ async function copyNewTransactions(
   }
   await sql`savepoint copy_page`.execute(trx);
   try {
-    await copyRows(trx, "bank_transactions", COPIED_COLUMNS, values);
+    await alongside(copyRows(trx, "bank_transactions", COPIED_COLUMNS, values), options.whileWriting);
   } catch (error) {
     if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
     await sql`rollback to savepoint copy_page`.execute(trx);

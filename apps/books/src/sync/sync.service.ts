@@ -197,10 +197,12 @@ export async function syncAccount(
       const progress = Math.min(990, Math.round((daysBetween(dateFrom, latest) / span) * 1000));
       const fresh = page.booked.filter((row) => !stored.has(row.externalId));
       const stillOurs = await db.transaction().execute(async (trx) => {
+        // The page is validated while its rows are written, and before anything of it commits.
         imported += await insertBookedTransactions(
           trx,
           { organisationId: target.organisationId, accountId: target.accountId, jobId: job.id, now: pageNow },
           fresh,
+          { whileWriting: () => page.validate() },
         );
         if (page.pending) await replacePendingTransactions(trx, target.accountId, page.pending, pageNow);
         return recordProgress(deps.jobs, trx, job, { progress, pages, seen, imported, dateFrom }, pageNow);

@@ -3,7 +3,7 @@ import { berlinDate } from "../calendar.ts";
 import { recordProgress } from "../jobs/jobs.repository.ts";
 import { HEARTBEAT_SECONDS, RETRY_LIMIT, SYNC_QUEUE } from "../jobs/queue.ts";
 import { claimSyncJob, drainJobs } from "../jobs/worker.ts";
-import { createMember, type TestBooks, testBrowser } from "../testing.ts";
+import { createMember, createTestBooks, type TestBooks, testBrowser } from "../testing.ts";
 import {
   bookTransactions,
   connectThroughBooks,
@@ -241,5 +241,74 @@ describe("connecting and syncing against the sandbox bank", () => {
 
     await browser.post("/accounts/sync", { account: [accountId] });
     expect(await drainJobs(books.deps)).toMatchObject([{ status: "succeeded", imported: 3 }]);
+  });
+
+  it("stores nothing of a page that breaks the XS2A schema, fails the sync as a bad response, and imports it once it is right", async () => {
+    // The page is validated while its rows are being written (TransactionPage.validate): a bank whose second
+    // page has a malformed amount gets the first page stored and nothing of the second.
+    let corrupt = true;
+    const corrupting: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if (!corrupt || !url.includes("page=") || response.status !== 200) return response;
+      const body = (await response.json()) as { transactions: { booked: Array<Record<string, unknown>> } };
+      body.transactions.booked[3] = {
+        ...body.transactions.booked[3],
+        transactionAmount: { currency: "EUR", amount: "2,00" },
+      };
+      return new Response(JSON.stringify(body), { status: 200, headers: response.headers });
+    };
+    const strict = await createTestBooks({
+      now: bank.deps.clock.now(),
+      config: {
+        bankBaseUrl: bank.url,
+        xs2aClient: {
+          timeoutMs: 3000,
+          retries: 1,
+          retryBaseDelayMs: 5,
+          maxRetryDelayMs: 50,
+          fetch: corrupting,
+        },
+      },
+    });
+    bank.deps.controls.set({ pageSize: 25 });
+    try {
+      const customer = await createBankCustomer(bank);
+      const account = customer.accounts[0];
+      if (!account) throw new Error("account expected");
+      const ids = await bookTransactions(bank, account.id, { count: 60 });
+      const member = await createMember(strict);
+      const browser = testBrowser(strict.app);
+      await browser.login(member.user.email, member.user.password);
+      const [accountId = ""] = await connectThroughBooks(strict, browser, customer);
+
+      expect(await drainJobs(strict.deps)).toMatchObject([{ status: "failed", code: "bad_response" }]);
+      const stored = await strict.database.db
+        .selectFrom("bank_transactions")
+        .select(["external_id", "amount_minor"])
+        .where("bank_account_id", "=", accountId)
+        .execute();
+      expect(stored).toHaveLength(25);
+      const run = await strict.database.db
+        .selectFrom("sync_jobs")
+        .select(["status", "error_code", "error_message"])
+        .where("bank_account_id", "=", accountId)
+        .executeTakeFirstOrThrow();
+      expect(run).toMatchObject({ status: "failed", error_code: "bad_response" });
+      expect(run.error_message).toMatch(/does not match the XS2A schema/);
+
+      corrupt = false;
+      expect((await browser.post("/accounts/sync", { account: [accountId] })).status).toBe(303);
+      expect(await drainJobs(strict.deps)).toMatchObject([{ status: "succeeded", imported: 35 }]);
+      const all = await strict.database.db
+        .selectFrom("bank_transactions")
+        .select("external_id")
+        .where("bank_account_id", "=", accountId)
+        .execute();
+      expect(all.map((r) => r.external_id).sort()).toEqual(ids.map((id) => `id:${id}`).sort());
+    } finally {
+      bank.deps.controls.set({});
+      await strict.close();
+    }
   });
 });

@@ -174,6 +174,9 @@ export async function seedDemo(
     return accounts;
   });
   if (!created) return (await readDemoSummary(db))!;
+  // Statistics for the tables just filled, as after any bulk load: until autovacuum gets round to it the
+  // planner guesses, and that analysis would otherwise run in the middle of whatever comes next.
+  await sql`analyze transactions, accounts, memberships`.execute(db);
   return summarize(plan, created);
 }
 

@@ -58,6 +58,7 @@ export async function updateConnection(
   id: string,
   values: Partial<{
     consentIdSealed: string;
+    psuIdSealed: string;
     status: ConnectionStatus;
     validUntil: string | null;
     frequencyPerDay: number;
@@ -69,6 +70,7 @@ export async function updateConnection(
     .set({
       updated_at: values.now,
       ...(values.consentIdSealed === undefined ? {} : { consent_id_sealed: values.consentIdSealed }),
+      ...(values.psuIdSealed === undefined ? {} : { psu_id_sealed: values.psuIdSealed }),
       ...(values.status === undefined ? {} : { status: values.status }),
       ...(values.validUntil === undefined ? {} : { valid_until: values.validUntil }),
       ...(values.frequencyPerDay === undefined ? {} : { frequency_per_day: values.frequencyPerDay }),
@@ -302,6 +304,8 @@ export interface AccountRow {
   connectionStatus: ConnectionStatus;
   validUntil: string | null;
   frequencyPerDay: number;
+  /** The user's id at the bank of the connection's last decoupled SCA, sealed. */
+  psuIdSealed: string | null;
   gapMinor: number | null;
   gapFrom: string | null;
   gapTo: string | null;
@@ -336,6 +340,7 @@ function accountsQuery(db: Db, organisationId: string) {
       "c.status as connectionStatus",
       "c.valid_until as validUntil",
       "c.frequency_per_day as frequencyPerDay",
+      "c.psu_id_sealed as psuIdSealed",
       "g.difference_minor as gapMinor",
       "g.period_from as gapFrom",
       "g.period_to as gapTo",

@@ -130,6 +130,29 @@ async function endConsentQuietly(deps: Deps, connection: repo.ConnectionRow, why
   }
 }
 
+/**
+ * The user's id at the bank that the connection's last decoupled SCA started with, for the re-authentication
+ * form to offer again; undefined when the connection never used one (or it cannot be opened any more).
+ */
+export function rememberedPsuId(
+  deps: Pick<Deps, "secretBox">,
+  account: { organisationId: string; connectionId: string; psuIdSealed: string | null },
+): string | undefined {
+  if (!account.psuIdSealed) return undefined;
+  try {
+    return deps.secretBox.open(
+      account.psuIdSealed,
+      psuIdContext(account.organisationId, account.connectionId),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function psuIdContext(organisationId: string, connectionId: string): string {
+  return `psu:${organisationId}:${connectionId}`;
+}
+
 function openConsentId(
   deps: Deps,
   connection: { organisationId: string; id: string; consentIdSealed: string | null },
@@ -274,6 +297,8 @@ async function createDecoupledConsentFor(
         sca.consentId,
         consentContext(auth.organisation.id, input.connectionId),
       ),
+      // The bank knew this id: the re-authentication form offers it again.
+      psuIdSealed: deps.secretBox.seal(input.psuId, psuIdContext(auth.organisation.id, input.connectionId)),
       now: deps.clock.now(),
     });
     await repo.setFlowAuthorisation(deps.db, flowId, sca);
@@ -850,6 +875,10 @@ export async function startReauth(
         if (approach === "DECOUPLED") {
           const sca = await connector.startDecoupledSca(consentId, { ...input.psu, psuId });
           await repo.setFlowAuthorisation(deps.db, flowId, sca);
+          await repo.updateConnection(deps.db, connection.id, {
+            psuIdSealed: deps.secretBox.seal(psuId, psuIdContext(auth.organisation.id, connection.id)),
+            now: deps.clock.now(),
+          });
           return { kind: "wait", flowId };
         }
         const sca = await connector.startSca(consentId, {

@@ -279,6 +279,8 @@ function scaChoice(
     decoupledLabel: string;
     fieldId: string;
     error: PsuIdError | undefined;
+    /** What the user id field holds when no error says what was typed. */
+    value?: string | undefined;
   },
 ): Html {
   const { t } = view;
@@ -303,7 +305,7 @@ function scaChoice(
             <input type="hidden" name="approach" value="DECOUPLED" />
             <div class="field">
               <label for="${fieldId}">${t("accounts.connect.psuId", { bank: bank.name })}</label>
-              <input id="${fieldId}" name="psuId" value="${error?.psuId ?? ""}" maxlength="70" autocomplete="username" required
+              <input id="${fieldId}" name="psuId" value="${error?.psuId ?? input.value ?? ""}" maxlength="70" autocomplete="username" required
                 aria-describedby="${fieldId}-hint${error ? html` ${fieldId}-error` : ""}" ${error ? html`aria-invalid="true"` : ""} />
               <span id="${fieldId}-hint" class="hint">${t("accounts.connect.psuIdHint")}</span>
               ${error ? html`<span id="${fieldId}-error" class="field-error" role="alert">${t(error.key)}</span>` : ""}
@@ -513,6 +515,8 @@ export interface AccountPageView extends AccountsView {
   bank: BankDirectoryEntry | undefined;
   /** The decoupled re-authentication was sent with a problem in the user id. */
   psuIdError?: PsuIdError | undefined;
+  /** The user's id at the bank from the connection's last decoupled SCA: the form offers it again. */
+  rememberedPsuId?: string | undefined;
 }
 
 /**
@@ -536,6 +540,7 @@ function reauthBox(view: AccountPageView, explain: string): Html {
             decoupledLabel: t("accounts.reauth.decoupled", { bank: bank.name }),
             fieldId: `psuId-reauth-${account.connectionId}`,
             error: view.psuIdError,
+            value: view.rememberedPsuId,
           })}</div>`
         : // The bank left the directory: the redirect form alone, which the service refuses with a clear error.
           html`<form method="post" action="${action}">

@@ -346,4 +346,13 @@ export const migrations: Record<string, ForwardMigration> = {
       );
     },
   },
+  "0007_connection_psu_id": {
+    /**
+     * The user's id at the bank that a decoupled SCA ("approve in your banking app") last started with, sealed
+     * like the consent id: the re-authentication form offers it again instead of asking anew.
+     */
+    async up(db: Kysely<unknown>) {
+      await sql`alter table bank_connections add column psu_id_sealed text`.execute(db);
+    },
+  },
 };

@@ -86,6 +86,8 @@ export interface BankConnectionTable {
   bank_id: string;
   bank_name: string;
   consent_id_sealed: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The user's id at the bank of the last decoupled SCA, sealed (secret-box context "psu:<org>:<connection>"). */
+  psu_id_sealed: ColumnType<string | null, string | null | undefined, string | null>;
   status: ConnectionStatus;
   valid_until: ColumnType<string | null, string | null | undefined, string | null>;
   frequency_per_day: Generated<number>;

@@ -223,7 +223,13 @@ export async function recordProgress(
 export type SyncOutcome =
   | { status: "succeeded"; now: Date }
   | { status: "failed" | "cancelled"; now: Date; errorCode: string; errorMessage: string }
-  | { status: "queued"; errorCode: string; errorMessage: string };
+  | {
+      status: "queued";
+      errorCode: string;
+      errorMessage: string;
+      /** Not before this instant (the bank's Retry-After), should pg-boss's backoff come sooner. */
+      notBefore?: Date | undefined;
+    };
 
 /**
  * Settles a claimed run and its pg-boss job together: succeeded and failed complete the job (the run
@@ -256,6 +262,18 @@ export async function finishSyncJob(
             { db },
           );
   if (affected(settled) !== 1) return false;
+  if (outcome.status === "queued" && outcome.notBefore) {
+    // pg-boss's backoff knows nothing of the bank's Retry-After: the retry moves later when the bank asked
+    // for a longer wait, never earlier.
+    const retry = await jobs.boss.getJobById(SYNC_QUEUE, job.attempt.id, { db });
+    if (retry && retry.startAfter < outcome.notBefore) {
+      await jobs.boss.update(SYNC_QUEUE, undefined, {
+        id: job.attempt.id,
+        startAfter: outcome.notBefore,
+        db,
+      });
+    }
+  }
   if (outcome.status === "queued") {
     await trx
       .updateTable("sync_jobs")

@@ -136,13 +136,16 @@ async function handleFailure(deps: SyncDeps, job: ClaimedSyncJob, error: unknown
     return settled ? { jobId: job.id, status: "failed", code: failure.kind } : lost;
   }
 
-  // pg-boss waits its backoff (30 s doubling, with jitter) before the next attempt.
+  // pg-boss waits its backoff (30 s doubling, with jitter) before the next attempt, or as long as the bank's
+  // Retry-After asked where that is longer.
   if (failure.transient && job.retriesLeft > 0) {
     const settled = await deps.db.transaction().execute((trx) =>
       finishSyncJob(deps.jobs, trx, job, {
         status: "queued",
         errorCode: failure.kind,
         errorMessage: failure.message,
+        notBefore:
+          failure.retryAfterMs === undefined ? undefined : new Date(now.getTime() + failure.retryAfterMs),
       }),
     );
     return settled ? { jobId: job.id, status: "retrying", code: failure.kind } : lost;

@@ -311,4 +311,28 @@ describe("connecting and syncing against the sandbox bank", () => {
       await strict.close();
     }
   });
+
+  it("waits as long as the bank's Retry-After asks before retrying a throttled sync, not just pg-boss's backoff", async () => {
+    const customer = await createBankCustomer(bank);
+    const account = customer.accounts[0];
+    if (!account) throw new Error("account expected");
+    const ids = await bookTransactions(bank, account.id, { count: 12 });
+    const member = await createMember(books);
+    const browser = testBrowser(books.app);
+    await browser.login(member.user.email, member.user.password);
+    const [accountId = ""] = await connectThroughBooks(books, browser, customer);
+
+    // 15 minutes: far beyond the client's own waiting (50 ms here) and pg-boss's first backoff (30–60 s).
+    bank.deps.controls.set({ throttleRate: 1, retryAfterSeconds: 900 });
+    try {
+      expect(await drainJobs(books.deps)).toMatchObject([{ status: "retrying", code: "unavailable" }]);
+    } finally {
+      bank.deps.controls.set({});
+    }
+    books.clock.advance(5 * 60_000);
+    expect(await drainJobs(books.deps)).toEqual([]);
+    books.clock.advance(11 * 60_000);
+    expect(await drainJobs(books.deps)).toMatchObject([{ status: "succeeded", imported: 12 }]);
+    expect(await bookedIds(accountId)).toEqual(ids.map((id) => `id:${id}`).sort());
+  });
 });

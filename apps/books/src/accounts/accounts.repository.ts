@@ -71,6 +71,8 @@ export async function updateConnection(
       updated_at: values.now,
       ...(values.consentIdSealed === undefined ? {} : { consent_id_sealed: values.consentIdSealed }),
       ...(values.psuIdSealed === undefined ? {} : { psu_id_sealed: values.psuIdSealed }),
+      // A connection given up keeps its history but not the user's id at the bank.
+      ...(values.status === "disconnected" ? { psu_id_sealed: null } : {}),
       ...(values.status === undefined ? {} : { status: values.status }),
       ...(values.validUntil === undefined ? {} : { valid_until: values.validUntil }),
       ...(values.frequencyPerDay === undefined ? {} : { frequency_per_day: values.frequencyPerDay }),

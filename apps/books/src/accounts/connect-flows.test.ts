@@ -15,7 +15,7 @@ import {
   type RunningBank,
   startTestBank,
 } from "../testing-bank.ts";
-import { FLOW_TTL_MS } from "./accounts.service.ts";
+import { FLOW_TTL_MS, rememberedPsuId } from "./accounts.service.ts";
 import { clientAddress } from "./psu-presence.ts";
 
 let bank: RunningBank;
@@ -146,6 +146,27 @@ describe("connecting by decoupled SCA (approve in the banking app)", () => {
     const [connection] = await connectionsOf(organisation.id);
     expect(connection?.status).toBe("valid");
     expect(await consentAtBank(connection?.consentId ?? "")).toBe("valid");
+
+    // The user id the bank knew is kept for re-authentication (sealed), and forgotten on disconnect.
+    const sealedPsuId = async () =>
+      (
+        await books.database.db
+          .selectFrom("bank_connections")
+          .select("psu_id_sealed")
+          .where("id", "=", connection?.id ?? "")
+          .executeTakeFirstOrThrow()
+      ).psu_id_sealed;
+    const sealed = await sealedPsuId();
+    expect(sealed).not.toContain(customer.login);
+    expect(
+      rememberedPsuId(books.deps, {
+        organisationId: organisation.id,
+        connectionId: connection?.id ?? "",
+        psuIdSealed: sealed,
+      }),
+    ).toBe(customer.login);
+    expect((await browser.post(`/accounts/${account?.id}/disconnect`, {})).status).toBe(303);
+    expect(await sealedPsuId()).toBeNull();
   });
 
   it("says so when the PSU rejects the request in the app, and adds nothing", async () => {

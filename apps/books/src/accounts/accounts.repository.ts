@@ -244,20 +244,18 @@ export async function takeFlow(db: Db, id: string): Promise<boolean> {
 }
 
 /** A connection no account and no live flow uses: an abandoned connect attempt. */
-export async function isConnectionUnused(db: Db, id: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("bank_connections as c")
-    .select((eb) => [
-      eb.exists(eb.selectFrom("bank_accounts").select("id").where("connection_id", "=", id)).as("accounts"),
-      eb.exists(eb.selectFrom("bank_connect_flows").select("id").where("connection_id", "=", id)).as("flows"),
-    ])
-    .where("c.id", "=", id)
+export function findUnusedConnection(db: Db, id: string): Promise<ConnectionRow | undefined> {
+  return db
+    .selectFrom("bank_connections")
+    .select(CONNECTION_COLUMNS)
+    .where("id", "=", id)
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom("bank_accounts").select("id").where("connection_id", "=", id))),
+    )
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom("bank_connect_flows").select("id").where("connection_id", "=", id))),
+    )
     .executeTakeFirst();
-  return row !== undefined && !row.accounts && !row.flows;
-}
-
-export function findConnectionById(db: Db, id: string): Promise<ConnectionRow | undefined> {
-  return db.selectFrom("bank_connections").select(CONNECTION_COLUMNS).where("id", "=", id).executeTakeFirst();
 }
 
 /** Connections that still hold a usable consent but no active account any more. */

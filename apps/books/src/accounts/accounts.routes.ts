@@ -3,13 +3,16 @@ import { z } from "zod";
 import { getAuth, requireAuth, requirePermission } from "../auth/auth.middleware.ts";
 import { addDays, berlinDate, isCalendarDate } from "../calendar.ts";
 import { searchBanks } from "../connectors/bank-directory.ts";
+import type { ScaApproach } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { findSyncJobsOfOrganisation, latestSyncJobs } from "../jobs/jobs.repository.ts";
 import { type AppContext, type AppEnv, wantsJson } from "../web/context.ts";
 import { csrfField } from "../web/csrf.ts";
+import type { MessageKey } from "../web/i18n.ts";
 import { renderPage } from "../web/layout.ts";
 import * as repo from "./accounts.repository.ts";
 import {
+  type ConnectStart,
   checkDecoupled,
   completeConnect,
   deleteAccount,
@@ -156,15 +159,15 @@ export function accountsRoutes(): Hono<AppEnv> {
   routes.post("/accounts/connect", financial, async (c) => {
     const form = await formFields(c);
     const bankId = one(form.bankId);
-    const decoupled = one(form.approach) === "DECOUPLED";
-    const psuId = one(form.psuId).slice(0, 200);
+    const { approach, psuId } = scaForm(form);
+    const decoupled = approach === "DECOUPLED";
     let started: Awaited<ReturnType<typeof startConnect>>;
     try {
       started = await startConnect(c.var.deps, getAuth(c), {
         bankId,
         origin: origin(c),
         psu: psuPresence(c),
-        approach: decoupled ? "DECOUPLED" : "REDIRECT",
+        approach,
         psuId,
       });
     } catch (error) {
@@ -182,7 +185,7 @@ export function accountsRoutes(): Hono<AppEnv> {
               psuIdError: {
                 bankId,
                 psuId,
-                key: psuId.trim() === "" ? "accounts.connect.psuIdMissing" : "accounts.connect.psuIdUnknown",
+                key: psuIdErrorKey(psuId),
               },
             }),
           },
@@ -191,10 +194,7 @@ export function accountsRoutes(): Hono<AppEnv> {
       }
       throw error;
     }
-    return c.redirect(
-      started.kind === "redirect" ? started.url : `/accounts/connect/${started.flowId}/wait`,
-      303,
-    );
+    return c.redirect(startedLocation(started), 303);
   });
 
   routes.get("/accounts/connect/callback", financial, async (c) => {
@@ -214,7 +214,7 @@ export function accountsRoutes(): Hono<AppEnv> {
         return c.redirect("/accounts?notice=connect_failed", 303);
       case "expired":
         return c.redirect(
-          result.restart === "connect"
+          result.purpose === "connect"
             ? "/accounts/connect?notice=expired"
             : "/accounts?notice=reauth_expired",
           303,
@@ -301,15 +301,15 @@ export function accountsRoutes(): Hono<AppEnv> {
     const id = c.req.param("id");
     if (!uuid.safeParse(id).success) throw new AppError("not_found");
     const form = await formFields(c);
-    const decoupled = one(form.approach) === "DECOUPLED";
-    const psuId = one(form.psuId).slice(0, 200);
+    const { approach, psuId } = scaForm(form);
+    const decoupled = approach === "DECOUPLED";
     let started: Awaited<ReturnType<typeof startReauth>>;
     try {
       started = await startReauth(c.var.deps, getAuth(c), {
         connectionId: id,
         origin: origin(c),
         psu: psuPresence(c),
-        approach: decoupled ? "DECOUPLED" : "REDIRECT",
+        approach,
         psuId,
       });
     } catch (error) {
@@ -322,17 +322,14 @@ export function accountsRoutes(): Hono<AppEnv> {
             psuIdError: {
               bankId: account.bankId,
               psuId,
-              key: psuId.trim() === "" ? "accounts.connect.psuIdMissing" : "accounts.connect.psuIdUnknown",
+              key: psuIdErrorKey(psuId),
             },
           });
         }
       }
       throw error;
     }
-    return c.redirect(
-      started.kind === "redirect" ? started.url : `/accounts/connect/${started.flowId}/wait`,
-      303,
-    );
+    return c.redirect(startedLocation(started), 303);
   });
 
   routes.get("/accounts/connect/:flowId", financial, async (c) => {
@@ -498,7 +495,7 @@ async function renderAccount(
         lastJob: jobs[0],
         bank: c.var.deps.banks.find((b) => b.id === account.bankId),
         psuIdError: options.psuIdError,
-        rememberedPsuId: rememberedPsuId(c.var.deps, account),
+        rememberedPsuId: () => rememberedPsuId(c.var.deps, account),
       }),
     },
     options.status ?? 200,
@@ -552,4 +549,19 @@ export function balanceSeries(
   }
   if ((series.at(-1)?.date ?? "") < today) series.push({ date: today, balanceMinor: balance });
   return series;
+}
+
+/** The SCA choice of a connect or re-authentication form: redirect, or decoupled with the user's id at the bank. */
+function scaForm(form: Record<string, string | string[]>) {
+  const approach: ScaApproach = one(form.approach) === "DECOUPLED" ? "DECOUPLED" : "REDIRECT";
+  return { approach, psuId: one(form.psuId).slice(0, 200) };
+}
+
+function psuIdErrorKey(psuId: string): MessageKey {
+  return psuId.trim() === "" ? "accounts.connect.psuIdMissing" : "accounts.connect.psuIdUnknown";
+}
+
+/** Where a started SCA takes the user: the bank's page, or books' waiting page. */
+function startedLocation(started: ConnectStart): string {
+  return started.kind === "redirect" ? started.url : `/accounts/connect/${started.flowId}/wait`;
 }

@@ -35,9 +35,9 @@ export const MAX_IMPORT_DAYS = 90;
  */
 export const FLOW_TTL_MS = 30 * 60_000;
 /** Expired flows removed per cleanup: bounds the bank calls (ending abandoned consents) one request makes. */
-export const CLEANUP_BATCH = 20;
+const CLEANUP_BATCH = 20;
 /** PSU-ID: a login name at the bank; the Berlin Group gives no length, 70 is its usual Max70Text. */
-export const MAX_PSU_ID_LENGTH = 70;
+const MAX_PSU_ID_LENGTH = 70;
 
 type Deps = Pick<AppDeps, "db" | "clock" | "logger" | "secretBox" | "connectorFor" | "banks" | "jobs">;
 
@@ -92,10 +92,9 @@ async function newFlow(
  * keeps a few stale rows, and the next connect clears them. A read (callback, waiting page poll, chooser)
  * removes only the flow it finds expired (expireFlow), so a poll every 2 s does no sweep of its own.
  */
-export async function removeExpiredFlows(deps: Deps): Promise<number> {
+async function removeExpiredFlows(deps: Deps): Promise<void> {
   const taken = await repo.takeExpiredFlows(deps.db, deps.clock.now(), CLEANUP_BATCH);
   for (const flow of taken) await abandonConnection(deps, flow);
-  return taken.length;
 }
 
 /** One expired flow, found while reading it: removed now rather than at the next cleanup. */
@@ -113,8 +112,7 @@ async function expireFlow(deps: Deps, flow: Pick<repo.FlowRow, "id" | "connectio
 async function abandonConnection(deps: Deps, flow: { connectionId: string; kind: ConnectFlowKind }) {
   // SCA again runs on a connection in use; an unfinished one leaves it as it was.
   if (flow.kind === "sca_again") return;
-  if (!(await repo.isConnectionUnused(deps.db, flow.connectionId))) return;
-  const connection = await repo.findConnectionById(deps.db, flow.connectionId);
+  const connection = await repo.findUnusedConnection(deps.db, flow.connectionId);
   if (!connection) return;
   await repo.deleteConnection(deps.db, connection.id);
   if (connection.consentIdSealed && (connection.status === "pending" || connection.status === "valid")) {
@@ -206,106 +204,70 @@ export async function startConnect(
 ): Promise<ConnectStart> {
   const bank = findBank(deps, input.bankId);
   const { approach, psuId } = checkScaChoice(bank, input);
-  const now = deps.clock.now();
-  const connectionId = randomUUID();
-  await repo.insertConnection(deps.db, {
-    id: connectionId,
-    organisationId: auth.organisation.id,
-    bankId: bank.id,
-    bankName: bank.name,
-    createdBy: auth.user.id,
-    now,
+  return newConnection(deps, auth, {
+    bank,
+    origin: input.origin,
+    psu: input.psu,
+    approach,
+    psuId,
+    kind: "connect",
   });
-  if (approach === "DECOUPLED") {
-    return {
-      kind: "wait",
-      flowId: await createDecoupledConsentFor(deps, auth, {
-        connectionId,
-        bank,
-        psuId,
-        psu: input.psu,
-        kind: "connect",
-      }),
-    };
-  }
-  return {
-    kind: "redirect",
-    url: await createConsentFor(deps, auth, {
-      connectionId,
-      bank,
-      origin: input.origin,
-      psu: input.psu,
-      kind: "connect",
-    }),
-  };
 }
 
-async function createConsentFor(
+/**
+ * A new pending connection with a bank-offered consent and its flow, for a connect or for re-consenting
+ * (a consent that is over). Redirect SCA answers with the bank's SCA page, decoupled with books' waiting
+ * page; a user id the bank accepted is kept (sealed) for the next re-authentication form. When the bank
+ * refuses, the connection goes again.
+ */
+async function newConnection(
   deps: Deps,
   auth: AuthContext,
   input: {
-    connectionId: string;
     bank: BankDirectoryEntry;
     origin: string;
     psu: PsuPresence;
-    kind: "connect" | "reconsent";
-  },
-): Promise<string> {
-  const { state } = await newFlow(deps, auth, input.connectionId, input.kind);
-  try {
-    const consent = await deps.connectorFor(input.bank.id).createConsent({
-      ...input.psu,
-      ...callbackUrls(input.origin, state),
-      validUntil: addDays(berlinDate(deps.clock.now()), CONSENT_VALIDITY_DAYS),
-      frequencyPerDay: CONSENT_FREQUENCY_PER_DAY,
-    });
-    await repo.updateConnection(deps.db, input.connectionId, {
-      consentIdSealed: deps.secretBox.seal(
-        consent.consentId,
-        consentContext(auth.organisation.id, input.connectionId),
-      ),
-      now: deps.clock.now(),
-    });
-    return consent.redirectUrl;
-  } catch (error) {
-    await repo.deleteConnection(deps.db, input.connectionId);
-    throw bankFailure(error);
-  }
-}
-
-async function createDecoupledConsentFor(
-  deps: Deps,
-  auth: AuthContext,
-  input: {
-    connectionId: string;
-    bank: BankDirectoryEntry;
+    approach: ScaApproach;
     psuId: string;
-    psu: PsuPresence;
     kind: "connect" | "reconsent";
   },
-): Promise<string> {
-  const { flowId } = await newFlow(deps, auth, input.connectionId, input.kind, "DECOUPLED");
+): Promise<ConnectStart> {
+  const organisationId = auth.organisation.id;
+  const connectionId = randomUUID();
+  await repo.insertConnection(deps.db, {
+    id: connectionId,
+    organisationId,
+    bankId: input.bank.id,
+    bankName: input.bank.name,
+    createdBy: auth.user.id,
+    now: deps.clock.now(),
+  });
+  const decoupled = input.approach === "DECOUPLED";
+  const { state, flowId } = await newFlow(deps, auth, connectionId, input.kind, input.approach);
+  const connector = deps.connectorFor(input.bank.id);
+  const terms = {
+    ...input.psu,
+    validUntil: addDays(berlinDate(deps.clock.now()), CONSENT_VALIDITY_DAYS),
+    frequencyPerDay: CONSENT_FREQUENCY_PER_DAY,
+  };
   try {
-    const sca = await deps.connectorFor(input.bank.id).createDecoupledConsent({
-      ...input.psu,
-      psuId: input.psuId,
-      validUntil: addDays(berlinDate(deps.clock.now()), CONSENT_VALIDITY_DAYS),
-      frequencyPerDay: CONSENT_FREQUENCY_PER_DAY,
-    });
-    await repo.updateConnection(deps.db, input.connectionId, {
-      consentIdSealed: deps.secretBox.seal(
-        sca.consentId,
-        consentContext(auth.organisation.id, input.connectionId),
-      ),
+    const created = decoupled
+      ? await connector.createDecoupledConsent({ ...terms, psuId: input.psuId })
+      : await connector.createConsent({ ...terms, ...callbackUrls(input.origin, state) });
+    await repo.updateConnection(deps.db, connectionId, {
+      consentIdSealed: deps.secretBox.seal(created.consentId, consentContext(organisationId, connectionId)),
       // The bank knew this id: the re-authentication form offers it again.
-      psuIdSealed: deps.secretBox.seal(input.psuId, psuIdContext(auth.organisation.id, input.connectionId)),
+      ...(decoupled
+        ? { psuIdSealed: deps.secretBox.seal(input.psuId, psuIdContext(organisationId, connectionId)) }
+        : {}),
       now: deps.clock.now(),
     });
-    await repo.setFlowAuthorisation(deps.db, flowId, sca);
-    return flowId;
+    if ("redirectUrl" in created) return { kind: "redirect", url: created.redirectUrl };
+    await repo.setFlowAuthorisation(deps.db, flowId, created);
+    return { kind: "wait", flowId };
   } catch (error) {
-    await repo.deleteConnection(deps.db, input.connectionId);
-    throw psuIdRefused(error) ?? bankFailure(error);
+    await repo.deleteConnection(deps.db, connectionId);
+    throw (decoupled ? psuIdRefused(error) : undefined) ?? bankFailure(error);
   }
 }
 
@@ -313,8 +275,8 @@ export type CallbackResult =
   | { kind: "choose"; flowId: string }
   | { kind: "done"; relinked: number }
   | { kind: "failed"; reason: "cancelled" | "not_valid" }
-  /** The flow ran out (or is unknown): nothing happened, the user starts again from `restart`. */
-  | { kind: "expired"; restart: "connect" | "accounts" };
+  /** The flow ran out (or is unknown): nothing happened; the user starts the connect or re-authentication again. */
+  | { kind: "expired"; purpose: WaitPurpose };
 
 function assertOwnFlow(flow: repo.FlowRow, auth: AuthContext) {
   if (
@@ -325,8 +287,6 @@ function assertOwnFlow(flow: repo.FlowRow, auth: AuthContext) {
     throw new AppError("forbidden", { message: "connect state does not belong to this session" });
   }
 }
-
-const restartOf = (flow: Pick<repo.FlowRow, "kind">) => (flow.kind === "connect" ? "connect" : "accounts");
 
 /**
  * The bank sent the user back. The state token must belong to a flow started in this very session (so a
@@ -340,11 +300,11 @@ export async function handleCallback(
 ): Promise<CallbackResult> {
   const now = deps.clock.now();
   const flow = await repo.findFlowByState(deps.db, sha256Hex(input.state));
-  if (!flow) return { kind: "expired", restart: "connect" };
+  if (!flow) return { kind: "expired", purpose: "connect" };
   assertOwnFlow(flow, auth);
   if (flow.expiresAt.getTime() <= now.getTime()) {
     await expireFlow(deps, flow);
-    return { kind: "expired", restart: restartOf(flow) };
+    return { kind: "expired", purpose: purposeOf(flow) };
   }
   if (flow.status !== "redirected" || flow.scaApproach !== "REDIRECT") {
     throw new AppError("conflict", { message: `connect flow is ${flow.status}` });
@@ -906,39 +866,15 @@ export async function startReauth(
     case "expired":
     case "revoked":
     case "rejected":
-    case "pending": {
-      const connectionId = randomUUID();
-      await repo.insertConnection(deps.db, {
-        id: connectionId,
-        organisationId: auth.organisation.id,
-        bankId: bank.id,
-        bankName: bank.name,
-        createdBy: auth.user.id,
-        now: deps.clock.now(),
+    case "pending":
+      return newConnection(deps, auth, {
+        bank,
+        origin: input.origin,
+        psu: input.psu,
+        approach,
+        psuId,
+        kind: "reconsent",
       });
-      if (approach === "DECOUPLED") {
-        return {
-          kind: "wait",
-          flowId: await createDecoupledConsentFor(deps, auth, {
-            connectionId,
-            bank,
-            psuId,
-            psu: input.psu,
-            kind: "reconsent",
-          }),
-        };
-      }
-      return {
-        kind: "redirect",
-        url: await createConsentFor(deps, auth, {
-          connectionId,
-          bank,
-          origin: input.origin,
-          psu: input.psu,
-          kind: "reconsent",
-        }),
-      };
-    }
     case "disconnected":
       throw new AppError("conflict", { message: "a disconnected connection is connected anew" });
     default: {

@@ -1,6 +1,10 @@
 import { formatIban } from "@kontor/money";
 import { html, raw } from "hono/html";
-import { type BankDirectoryEntry, offersApproach } from "../connectors/bank-directory.ts";
+import {
+  type BankDirectoryEntry,
+  canConnect as bankCanBeConnected,
+  offersApproach,
+} from "../connectors/bank-directory.ts";
 import type { ConnectionStatus } from "../db/schema.ts";
 import type { SyncJob } from "../jobs/jobs.repository.ts";
 import {
@@ -253,7 +257,7 @@ function bankEntry(
       fieldId: `psuId-${bank.id}`,
       error: psuIdError?.bankId === bank.id ? psuIdError : undefined,
     })}
-    ${offersApproach(bank, "REDIRECT") || offersApproach(bank, "DECOUPLED") ? "" : html`<span class="muted">${t("accounts.connect.noRedirect")}</span>`}
+    ${bankCanBeConnected(bank) ? "" : html`<span class="muted">${t("accounts.connect.noRedirect")}</span>`}
   </li>`;
 }
 
@@ -515,8 +519,11 @@ export interface AccountPageView extends AccountsView {
   bank: BankDirectoryEntry | undefined;
   /** The decoupled re-authentication was sent with a problem in the user id. */
   psuIdError?: PsuIdError | undefined;
-  /** The user's id at the bank from the connection's last decoupled SCA: the form offers it again. */
-  rememberedPsuId?: string | undefined;
+  /**
+   * The user's id at the bank from the connection's last decoupled SCA, which the form offers again; a getter,
+   * so it is unsealed only when the page shows the form.
+   */
+  rememberedPsuId?: (() => string | undefined) | undefined;
 }
 
 /**
@@ -540,7 +547,7 @@ function reauthBox(view: AccountPageView, explain: string): Html {
             decoupledLabel: t("accounts.reauth.decoupled", { bank: bank.name }),
             fieldId: `psuId-reauth-${account.connectionId}`,
             error: view.psuIdError,
-            value: view.rememberedPsuId,
+            value: view.rememberedPsuId?.(),
           })}</div>`
         : // The bank left the directory: the redirect form alone, which the service refuses with a clear error.
           html`<form method="post" action="${action}">

@@ -38,7 +38,7 @@ import { createApp, createAppDeps } from "@kontor/books/app";
 import { migrations as booksMigrations } from "@kontor/books/db/migrations";
 import type { BooksDatabase } from "@kontor/books/db/schema";
 import { type SyncQueue, startSyncQueue } from "@kontor/books/jobs/queue";
-import { drainJobs, type JobOutcome, runNextJob } from "@kontor/books/jobs/worker";
+import { drainJobs, type JobOutcome, runDueJobs, runNextJob } from "@kontor/books/jobs/worker";
 import { OVERLAP_DAYS } from "@kontor/books/sync/sync.service";
 import {
   createMember,
@@ -279,6 +279,8 @@ try {
           .where("organisation_id", "=", peerMember.organisation.id)
           .executeTakeFirstOrThrow();
         const firstMeter = await fresh.meter();
+        // As the server's worker takes them: without drainJobs' pg-boss maintenance pass, which the server runs on
+        // its own timer rather than per import.
         const firstRun = await runDueJobs(fresh.books.deps);
         const firstCpu = await firstMeter.stop();
         await peerBrowser.post("/accounts/sync", { account: [peerBooksAccount] });
@@ -446,17 +448,6 @@ function liveClock(): TestClock {
       offset = instant.getTime() - Date.now();
     },
   };
-}
-
-/**
- * Runs the queued syncs one after the other, as the server's worker takes them: without drainJobs' pg-boss
- * maintenance pass (supervision, lost runs), which the server runs on its own timer rather than per import.
- */
-async function runDueJobs(deps: TestBooks["deps"]): Promise<JobOutcome[]> {
-  const outcomes: JobOutcome[] = [];
-  for (let outcome = await runNextJob(deps); outcome; outcome = await runNextJob(deps))
-    outcomes.push(outcome);
-  return outcomes;
 }
 
 function median(values: readonly number[]): number {

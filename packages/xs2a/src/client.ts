@@ -605,27 +605,8 @@ export class Xs2aClient {
     for (let attempt = 1; ; attempt++) {
       const requestId = randomUUID();
       const result = await this.#attempt(call, url, requestId, mayRetry);
-      if (result.ok) {
-        const { data, headers, check } = result;
-        const validate = () => {
-          const issues = check?.();
-          if (issues === undefined) return;
-          throw new Xs2aError({
-            kind: "INVALID_RESPONSE",
-            message: `${call.method} ${url}: ${issues}`,
-            retryable: false,
-            method: call.method,
-            url,
-            requestId,
-            attempts: attempt,
-          });
-        };
-        return { data, headers, requestId, validate };
-      }
-      const failure = result.failure;
-      const delay = this.#retryDelay(attempt, failure);
-      if (!failure.retryable || attempt > this.#retries || delay === undefined) {
-        throw new Xs2aError({
+      const fail = (failure: AttemptFailure) =>
+        new Xs2aError({
           ...failure,
           message: `${call.method} ${url}: ${failure.message}`,
           method: call.method,
@@ -633,7 +614,17 @@ export class Xs2aClient {
           requestId,
           attempts: attempt,
         });
+      if (result.ok) {
+        const { data, headers, check } = result;
+        const validate = () => {
+          const failure = check?.();
+          if (failure) throw fail(failure);
+        };
+        return { data, headers, requestId, validate };
       }
+      const failure = result.failure;
+      const delay = this.#retryDelay(attempt, failure);
+      if (!failure.retryable || attempt > this.#retries || delay === undefined) throw fail(failure);
       await this.#sleep(delay);
     }
   }
@@ -653,7 +644,7 @@ export class Xs2aClient {
     requestId: string,
     mayRetry: boolean,
   ): Promise<
-    | { ok: true; data: T; headers: Headers; check?: () => string | undefined }
+    | { ok: true; data: T; headers: Headers; check?: () => AttemptFailure | undefined }
     | { ok: false; failure: AttemptFailure }
   > {
     const headers = new Headers({ Accept: "application/json", "X-Request-ID": requestId });
@@ -720,29 +711,23 @@ export class Xs2aClient {
           },
         };
       }
+      const schema = call.schema;
+      const notMatching = (error: z.ZodError): AttemptFailure => ({
+        kind: "INVALID_RESPONSE",
+        message: `${status} body does not match the XS2A schema: ${describeIssues(error)}`,
+        status,
+        retryable: false,
+        cause: error,
+      });
       if (call.deferValidation) {
-        const schema = call.schema;
         const check = () => {
           const parsed = schema.safeParse(json);
-          return parsed.success
-            ? undefined
-            : `${status} body does not match the XS2A schema: ${describeIssues(parsed.error)}`;
+          return parsed.success ? undefined : notMatching(parsed.error);
         };
         return { ok: true, data: json as T, headers: response.headers, check };
       }
-      const parsed = call.schema.safeParse(json);
-      if (!parsed.success) {
-        return {
-          ok: false,
-          failure: {
-            kind: "INVALID_RESPONSE",
-            message: `${status} body does not match the XS2A schema: ${describeIssues(parsed.error)}`,
-            status,
-            retryable: false,
-            cause: parsed.error,
-          },
-        };
-      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) return { ok: false, failure: notMatching(parsed.error) };
       return { ok: true, data: parsed.data, headers: response.headers };
     }
 

@@ -46,9 +46,8 @@ export interface SyncJob {
 
 /** A run a worker holds: its pg-boss job attempt fences every settle and heartbeat to this worker. */
 export interface ClaimedSyncJob extends SyncJob {
+  /** pg-boss's job id and how many retries came before this attempt (RETRY_LIMIT in all). */
   attempt: JobAttempt;
-  /** Retries pg-boss still grants after this attempt. */
-  retriesLeft: number;
   /** When pg-boss last heard from this worker (the fetch counts). */
   heartbeatAt: Date;
 }
@@ -220,7 +219,7 @@ export async function recordProgress(
   return Number(updated.numUpdatedRows) === 1;
 }
 
-export type SyncOutcome =
+type SyncOutcome =
   | { status: "succeeded"; now: Date }
   | { status: "failed" | "cancelled"; now: Date; errorCode: string; errorMessage: string }
   | {
@@ -305,15 +304,14 @@ export async function failLostSyncJobs(
   bossJobIds: readonly string[],
   now: Date,
   reason: string,
-): Promise<number> {
-  if (bossJobIds.length === 0) return 0;
-  const result = await trx
+): Promise<void> {
+  if (bossJobIds.length === 0) return;
+  await trx
     .updateTable("sync_jobs")
     .set({ status: "failed", finished_at: now, error_code: "worker_lost", error_message: reason })
     .where("boss_job_id", "in", bossJobIds)
     .where("status", "in", ["queued", "running"])
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .execute();
 }
 
 /** Cancels the queued syncs of accounts (disconnect, consent gone); a running one finishes on its own. */

@@ -47,7 +47,7 @@ export async function claimSyncJob(deps: SyncDeps): Promise<ClaimedSyncJob | und
     const attempt = { id: job.id, retryCount: job.retryCount };
     const now = deps.clock.now();
     const run = await startSyncJob(deps.db, attempt, now);
-    if (run) return { ...run, attempt, retriesLeft: RETRY_LIMIT - job.retryCount, heartbeatAt: now };
+    if (run) return { ...run, attempt, heartbeatAt: now };
     await deps.jobs.boss.cancel(SYNC_QUEUE, attempt);
   }
 }
@@ -59,7 +59,7 @@ export async function runNextJob(deps: SyncDeps, options: RunOptions = {}): Prom
   return runClaimedJob(deps, job, options);
 }
 
-export async function runClaimedJob(
+async function runClaimedJob(
   deps: SyncDeps,
   job: ClaimedSyncJob,
   options: RunOptions = {},
@@ -138,7 +138,7 @@ async function handleFailure(deps: SyncDeps, job: ClaimedSyncJob, error: unknown
 
   // pg-boss waits its backoff (30 s doubling, with jitter) before the next attempt, or as long as the bank's
   // Retry-After asked where that is longer.
-  if (failure.transient && job.retriesLeft > 0) {
+  if (failure.transient && job.attempt.retryCount < RETRY_LIMIT) {
     const settled = await deps.db.transaction().execute((trx) =>
       finishSyncJob(deps.jobs, trx, job, {
         status: "queued",
@@ -176,6 +176,11 @@ export async function drainJobs(deps: SyncDeps, options: RunOptions = {}): Promi
   await deps.jobs.syncClock();
   await deps.jobs.boss.supervise(SYNC_QUEUE);
   await failLostSyncs(deps);
+  return runDueJobs(deps, options);
+}
+
+/** Runs due jobs one after the other until none is left, as a worker takes them (no maintenance pass). */
+export async function runDueJobs(deps: SyncDeps, options: RunOptions = {}): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   for (;;) {
     const outcome = await runNextJob(deps, options);
@@ -188,16 +193,16 @@ export async function drainJobs(deps: SyncDeps, options: RunOptions = {}): Promi
  * A job pg-boss failed itself on its last attempt (no heartbeat, or past its expiry) lands in the dead
  * letter queue; its run is marked failed there, so it does not show as running for ever.
  */
-export async function failLostSyncs(deps: SyncDeps): Promise<number> {
+export async function failLostSyncs(deps: SyncDeps): Promise<void> {
   await deps.jobs.syncClock();
   const dead = await deps.jobs.boss.fetch<SyncJobData>(LOST_SYNC_QUEUE, {
     batchSize: 50,
     includeMetadata: true,
   });
-  if (dead.length === 0) return 0;
+  if (dead.length === 0) return;
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const failed = await failLostSyncJobs(
+  await deps.db.transaction().execute(async (trx) => {
+    await failLostSyncJobs(
       trx,
       dead.flatMap((job) => (job.sourceId ? [job.sourceId] : [])),
       now,
@@ -209,7 +214,6 @@ export async function failLostSyncs(deps: SyncDeps): Promise<number> {
       null,
       { db: deps.jobs.inTransaction(trx) },
     );
-    return failed;
   });
 }
 

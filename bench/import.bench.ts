@@ -91,7 +91,7 @@ const peerDir = mkdtempSync(join(tmpdir(), "kontor-import-bench-"));
 const peerFile = join(peerDir, "transactions.json");
 const tpp = testConfig().tpp;
 const bankTemp = await createTempDatabase(values.url);
-const bankDbName = new URL(bankTemp.url).pathname.slice(1);
+const bankDbName = bankTemp.name;
 let bankProcess: ChildProcess | undefined;
 const cleanups: Array<() => Promise<void>> = [];
 try {
@@ -395,7 +395,7 @@ async function openBooks(engine: string, bankUrl: string, bankPid: number) {
     await close();
     throw error;
   }
-  const booksDbName = booksTemp ? new URL(booksTemp.url).pathname.slice(1) : undefined;
+  const booksDbName = booksTemp?.name;
   const databases = [bankDbName, ...(booksDbName ? [booksDbName] : [])];
   const names = { [bankDbName]: "bank", ...(booksDbName ? { [booksDbName]: "books" } : {}) };
   const counter = countingFetch();

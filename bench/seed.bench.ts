@@ -57,7 +57,7 @@ async function backendCpu(pid: number): Promise<number | null> {
 }
 
 const temp = await createTempDatabase(values.url);
-const name = new URL(temp.url).pathname.slice(1);
+const name = temp.name;
 // One connection, so the seeding transaction runs on the backend whose CPU time is read.
 const database = createDatabase<BankDB>({ url: temp.url, maxConnections: 1 });
 try {

@@ -136,7 +136,7 @@ try {
       const s = serve({ fetch: bareApp.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
     });
     const barePort = (bareServer.address() as { port: number }).port;
-    const database = new URL(temp.url).pathname.slice(1);
+    const database = temp.name;
     const bare = await load([`${bank.url}/health`], {}, database);
     const barePage = await load([`http://127.0.0.1:${barePort}/page`], {}, database);
     bareServer.close();
@@ -209,8 +209,8 @@ async function load(urls: string[], headers: Record<string, string>, database: s
     errors: number;
     requests: number;
   };
-  const perRequestUs = (seconds: number | null) =>
-    seconds === null || result.requests === 0 ? null : Math.round((seconds * 1e6) / result.requests);
+  const perRequestUs = (seconds: number) =>
+    result.requests === 0 ? null : Math.round((seconds * 1e6) / result.requests);
   return {
     ...result,
     nodeUsPerRequest: perRequestUs(cpu.selfSeconds),

@@ -16,7 +16,7 @@ export async function createTempDatabase(serverUrl: string) {
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), name, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 export const DEFAULT_PG_URL = process.env.BANK_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -201,66 +201,63 @@ export async function findConsentWithGrants(
   db: Db,
   consentId: string,
   accountId: string | null,
-): Promise<{ consent: Consent; grants: { account: Account; scopes: ConsentScope[] }[] } | undefined> {
+): Promise<{ consent: Consent; accounts: Map<string, GrantedAccount> } | undefined> {
   const rows =
     accountId === null
       ? await runPrepared(db, CONSENT_WITH_ALL_GRANTS, [consentId])
       : await runPrepared(db, CONSENT_WITH_ONE_GRANT, [consentId, accountId]);
   const first = rows[0];
   if (!first) return undefined;
-  const {
-    a_id: _id,
-    a_business_id: _business,
-    a_parent_id: _parent,
-    a_iban: _iban,
-    a_bic: _bic,
-    a_currency: _currency,
-    a_name: _name,
-    a_product: _product,
-    a_status: _status,
-    a_debit_blocked: _blocked,
-    a_opening_balance_minor: _opening,
-    a_booked_balance_minor: _booked,
-    a_created_at: _created,
-    a_scopes: _scopes,
-    ...consent
-  } = first;
-  const grants = rows.flatMap((r) =>
-    r.a_id === null
-      ? []
-      : [
-          {
-            account: {
-              id: r.a_id,
-              business_id: r.a_business_id,
-              parent_id: r.a_parent_id,
-              iban: r.a_iban,
-              bic: r.a_bic,
-              currency: r.a_currency,
-              name: r.a_name,
-              product: r.a_product,
-              status: r.a_status,
-              debit_blocked: r.a_debit_blocked,
-              opening_balance_minor: r.a_opening_balance_minor,
-              booked_balance_minor: r.a_booked_balance_minor,
-              created_at: r.a_created_at,
-            } satisfies Account,
-            scopes: r.a_scopes.split(",") as ConsentScope[],
-          },
-        ],
-  );
-  return { consent, grants };
+  const consent: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(first)) if (!GRANT_KEYS.has(key)) consent[key] = value;
+  const accounts = new Map<string, GrantedAccount>();
+  for (const row of rows) {
+    if (row.a_id === null) continue;
+    const account: Record<string, unknown> = {};
+    for (const column of ACCOUNT_COLUMNS) account[column] = row[`a_${column}`];
+    accounts.set(row.a_id, {
+      account: account as Account,
+      scopes: new Set(row.a_scopes.split(",") as ConsentScope[]),
+    });
+  }
+  return { consent: consent as Consent, accounts };
 }
+
+/** A granted account the consent's PSU can still view, with the scopes granted on it. */
+export interface GrantedAccount {
+  account: Account;
+  scopes: Set<ConsentScope>;
+}
+
+/** The account columns a grant carries, read as a_<column> beside the consent's own columns. */
+const ACCOUNT_COLUMNS = [
+  "id",
+  "business_id",
+  "parent_id",
+  "iban",
+  "bic",
+  "currency",
+  "name",
+  "product",
+  "status",
+  "debit_blocked",
+  "opening_balance_minor",
+  "booked_balance_minor",
+  "created_at",
+] as const satisfies readonly (keyof Account)[];
+// Every column of Account is in the list: a column added to the table but not here fails to compile.
+const allAccountColumns: Exclude<keyof Account, (typeof ACCOUNT_COLUMNS)[number]> extends never
+  ? true
+  : never = true;
+void allAccountColumns;
+const GRANT_KEYS = new Set<string>([...ACCOUNT_COLUMNS.map((column) => `a_${column}`), "a_scopes"]);
 
 const consentWithGrants = (onlyAccount: string) => `
   select c.*, g.*
   from consents c
   left join lateral (
-    select a.id as a_id, a.business_id as a_business_id, a.parent_id as a_parent_id, a.iban as a_iban,
-      a.bic as a_bic, a.currency as a_currency, a.name as a_name, a.product as a_product,
-      a.status as a_status, a.debit_blocked as a_debit_blocked,
-      a.opening_balance_minor as a_opening_balance_minor, a.booked_balance_minor as a_booked_balance_minor,
-      a.created_at as a_created_at, string_agg(ca.scope, ',') as a_scopes
+    select ${ACCOUNT_COLUMNS.map((column) => `a.${column} as a_${column}`).join(", ")},
+      string_agg(ca.scope, ',') as a_scopes
     from consent_accounts ca
     join accounts a on a.id = ca.account_id
     join memberships m on m.account_id = ca.account_id and m.psu_id = c.psu_id and m.can_view
@@ -279,25 +276,9 @@ const CONSENT_WITH_ONE_GRANT = fixedStatement<Consent & GrantRow, [consentId: st
   consentWithGrants("and ca.account_id = $2::uuid"),
 );
 
-interface GrantedRow {
-  a_id: string;
-  a_business_id: string;
-  a_parent_id: string | null;
-  a_iban: string;
-  a_bic: string;
-  a_currency: string;
-  a_name: string;
-  a_product: string;
-  a_status: Account["status"];
-  a_debit_blocked: boolean;
-  a_opening_balance_minor: number;
-  a_booked_balance_minor: number;
-  a_created_at: Date;
-  /** Comma-separated scopes. */
-  a_scopes: string;
-}
-
-/** A granted account's columns as findConsentWithGrants reads them: all null when nothing is granted. */
+/** A granted account's columns as findConsentWithGrants reads them (a_scopes: comma-separated scopes). */
+type GrantedRow = { [K in (typeof ACCOUNT_COLUMNS)[number] as `a_${K}`]: Account[K] } & { a_scopes: string };
+/** All null when nothing is granted. */
 type GrantRow = GrantedRow | { [K in keyof GrantedRow]: null };
 
 export async function touchConsent(db: Db, id: string, now: Date) {

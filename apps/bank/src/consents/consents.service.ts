@@ -371,7 +371,6 @@ function assertOpen(pending: PendingSca) {
   }
 }
 
-/** Step 1 of redirect SCA: the PSU's login. Returns a one-time token that carries the PSU to the TAN step. */
 /**
  * The SCA page's login, under the same password throttle as the online-banking login. A throttled attempt
  * changes nothing on the authorisation: the PSU is told on the bank's page, the TPP's consent waits as it is.
@@ -674,9 +673,7 @@ export async function authorizeAccess(deps: BankDeps, request: AccessRequest): P
     );
   }
   // Granted accounts the PSU can still see: a PSU who lost access at the bank takes the TPP's access along.
-  const accounts = new Map<string, { account: Account; scopes: Set<ConsentScope> }>();
-  for (const { account, scopes } of found.grants)
-    accounts.set(account.id, { account, scopes: new Set(scopes) });
+  const accounts = found.accounts;
   if (request.accountId !== null && !accounts.get(request.accountId)?.scopes.has(request.scope)) {
     throw new AppError(
       "CONSENT_INVALID",

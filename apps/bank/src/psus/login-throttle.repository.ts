@@ -24,7 +24,7 @@ export async function countAttempt(
   key: string,
   now: Date,
   policy: ThrottlePolicy,
-): Promise<{ failures: number; lockedUntil: Date | null }> {
+): Promise<{ lockedUntil: Date | null }> {
   const windowStart = new Date(now.getTime() - policy.windowMs);
   const lockEnd = new Date(now.getTime() + policy.lockMs);
   const locked = sql<boolean>`coalesce(login_throttle.locked_until > ${now}, false)`;
@@ -36,7 +36,7 @@ export async function countAttempt(
       key,
       failures: 1,
       window_started_at: now,
-      locked_until: policy.maxFailures < 1 ? lockEnd : null,
+      locked_until: null,
     })
     .onConflict((oc) =>
       oc.column("key").doUpdateSet({
@@ -47,10 +47,10 @@ export async function countAttempt(
           when ${failures} > ${policy.maxFailures} then ${lockEnd} else null end`,
       }),
     )
-    .returning(["failures", "locked_until"])
+    .returning("locked_until")
     .executeTakeFirstOrThrow();
   const lockedUntil = row.locked_until && row.locked_until > now ? row.locked_until : null;
-  return { failures: row.failures, lockedUntil };
+  return { lockedUntil };
 }
 
 /**

@@ -47,9 +47,10 @@ export async function attemptLogin(
   if (psu) {
     await repo.clearKey(db, byLogin);
     await repo.uncountAttempt(db, byAddress);
+    // Housekeeping on the quiet path, not on every wrong password: a stale row counts as a fresh window anyway.
+    await repo.deleteStale(db, now, Math.max(LOGIN_POLICY.windowMs, ADDRESS_POLICY.windowMs));
     return { outcome: "ok", psu };
   }
-  await repo.deleteStale(db, now, Math.max(LOGIN_POLICY.windowMs, ADDRESS_POLICY.windowMs));
   const lockedUntil = latest([
     await repo.lockIfExhausted(db, byAddress, now, ADDRESS_POLICY),
     await repo.lockIfExhausted(db, byLogin, now, LOGIN_POLICY),

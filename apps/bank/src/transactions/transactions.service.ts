@@ -123,10 +123,7 @@ export async function readTransactions(
       limit: pageSize + 1,
     };
     const { rows, maxSeq } = after
-      ? {
-          rows: await repo.pageTransactions(deps.db, { ...range, status: "booked", after }),
-          maxSeq: after.maxSeq,
-        }
+      ? { rows: await repo.nextBookedPage(deps.db, range, after), maxSeq: after.maxSeq }
       : await repo.firstBookedPage(deps.db, range);
     const more = rows.length > pageSize;
     if (more) rows.pop();
@@ -144,14 +141,7 @@ export async function readTransactions(
   }
   let pending: string | undefined;
   if (query.bookingStatus !== "booked" && !after) {
-    const rows = await repo.pageTransactions(deps.db, {
-      accountId: account.id,
-      status: "pending",
-      dateFrom: "0001-01-01",
-      dateTo: "9999-12-31",
-      after: null,
-      limit: 10_000,
-    });
+    const rows = await repo.pendingTransactions(deps.db, account.id, 10_000);
     pending = jsonArray(rows);
   }
   const links: Record<string, { href: string }> = { account: { href: base } };

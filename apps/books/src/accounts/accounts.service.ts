@@ -634,6 +634,19 @@ export interface AccountChoice {
  * connected before and since disconnected is linked again and keeps its history; an IBAN connected now
  * moves to this consent by itself (moveCoveredAccounts).
  */
+async function offersConnectedAccount(
+  deps: Deps,
+  auth: AuthContext,
+  offered: Iterable<OfferedAccount>,
+  flow: Pick<repo.FlowRow, "connectionId">,
+): Promise<boolean> {
+  for (const account of offered) {
+    const existing = await repo.selectAccountByIban(deps.db, auth.organisation.id, account.iban);
+    if (existing?.status === "active" && existing.connectionId !== flow.connectionId) return true;
+  }
+  return false;
+}
+
 export async function completeConnect(
   deps: Deps,
   auth: AuthContext,
@@ -645,13 +658,10 @@ export async function completeConnect(
   const earliest = addDays(today, -MAX_IMPORT_DAYS);
   const offered = new Map((flow.offeredAccounts ?? []).map((a) => [a.iban, a]));
   const issues: Array<{ path: string; message: string }> = [];
-  let connectedAlready = 0;
-  for (const account of offered.values()) {
-    const existing = await repo.selectAccountByIban(deps.db, auth.organisation.id, account.iban);
-    if (existing?.status === "active" && existing.connectionId !== flow.connectionId) connectedAlready += 1;
-  }
-  if (input.choices.length === 0 && connectedAlready === 0)
+  // Choosing nothing is fine only when an offered account is connected already (it moves to this consent).
+  if (input.choices.length === 0 && !(await offersConnectedAccount(deps, auth, offered.values(), flow))) {
     issues.push({ path: "iban", message: "choose at least one account" });
+  }
   input.choices.forEach((choice, index) => {
     if (!offered.has(choice.iban))
       issues.push({ path: `accounts.${index}.iban`, message: "not offered by the bank" });

@@ -5,10 +5,12 @@
  * them apart, its exclusive policy keeps one sync per account, and a job whose worker stops sending
  * heartbeats (renewed with the pages it stores) is retried by another after pg-boss's supervisor notices.
  */
+
+import type { Transaction } from "kysely";
 import { recordAudit } from "../audit/audit.service.ts";
 import { berlinDate, startOfNextBerlinDay } from "../calendar.ts";
 import { ConnectorError } from "../connectors/connector.ts";
-import type { ConnectionStatus } from "../db/schema.ts";
+import type { BooksDatabase, ConnectionStatus } from "../db/schema.ts";
 import { setAccountError, setConnectionStatus } from "../sync/sync.repository.ts";
 import { type SyncDeps, SyncSkipped, scheduledSyncInterval, syncAccount } from "../sync/sync.service.ts";
 import {
@@ -66,36 +68,55 @@ async function runClaimedJob(
 ): Promise<JobOutcome> {
   try {
     const result = await syncAccount(deps, job, options);
-    const settled = await deps.db
-      .transaction()
-      .execute((trx) => finishSyncJob(deps.jobs, trx, job, { status: "succeeded", now: deps.clock.now() }));
-    if (!settled) return { jobId: job.id, status: "lost", code: "lease_lost" };
-    deps.logger.info("sync succeeded", {
-      jobId: job.id,
-      accountId: job.bankAccountId,
-      ...result,
-      balance: undefined,
-    });
-    return { jobId: job.id, status: "succeeded", ...result };
+    const outcome = await settle(
+      deps,
+      job,
+      { status: "succeeded", now: deps.clock.now() },
+      { jobId: job.id, status: "succeeded", ...result },
+    );
+    if (outcome.status === "succeeded") {
+      deps.logger.info("sync succeeded", {
+        jobId: job.id,
+        accountId: job.bankAccountId,
+        ...result,
+        balance: undefined,
+      });
+    }
+    return outcome;
   } catch (error) {
     return handleFailure(deps, job, error);
   }
 }
 
+/**
+ * Settles the run and its pg-boss job in one transaction, with `also` (the account's or connection's state)
+ * in it. `outcome` when the attempt was still this worker's, else lost: then nothing is written.
+ */
+async function settle(
+  deps: SyncDeps,
+  job: ClaimedSyncJob,
+  finish: Parameters<typeof finishSyncJob>[3],
+  outcome: JobOutcome,
+  also?: (trx: Transaction<BooksDatabase>) => Promise<void>,
+): Promise<JobOutcome> {
+  const settled = await deps.db.transaction().execute(async (trx) => {
+    if (!(await finishSyncJob(deps.jobs, trx, job, finish))) return false;
+    await also?.(trx);
+    return true;
+  });
+  return settled ? outcome : { jobId: job.id, status: "lost", code: "lease_lost" };
+}
+
 async function handleFailure(deps: SyncDeps, job: ClaimedSyncJob, error: unknown): Promise<JobOutcome> {
   const now = deps.clock.now();
-  const lost: JobOutcome = { jobId: job.id, status: "lost", code: "lease_lost" };
   if (error instanceof SyncSkipped) {
-    if (error.code === "lease_lost") return lost;
-    const settled = await deps.db.transaction().execute((trx) =>
-      finishSyncJob(deps.jobs, trx, job, {
-        status: "cancelled",
-        now,
-        errorCode: error.code,
-        errorMessage: error.message,
-      }),
+    if (error.code === "lease_lost") return { jobId: job.id, status: "lost", code: "lease_lost" };
+    return settle(
+      deps,
+      job,
+      { status: "cancelled", now, errorCode: error.code, errorMessage: error.message },
+      { jobId: job.id, status: "cancelled", code: error.code },
     );
-    return settled ? { jobId: job.id, status: "cancelled", code: error.code } : lost;
   }
   const failure =
     error instanceof ConnectorError
@@ -104,17 +125,12 @@ async function handleFailure(deps: SyncDeps, job: ClaimedSyncJob, error: unknown
           cause: error,
         });
   if (!(error instanceof ConnectorError)) deps.logger.error("sync crashed", { jobId: job.id, error });
+  const failed = { status: "failed", now, errorCode: failure.kind, errorMessage: failure.message } as const;
+  const failedOutcome: JobOutcome = { jobId: job.id, status: "failed", code: failure.kind };
 
   const consentStatus = CONSENT_STATUS_OF[failure.kind];
   if (consentStatus) {
-    const settled = await deps.db.transaction().execute(async (trx) => {
-      const ours = await finishSyncJob(deps.jobs, trx, job, {
-        status: "failed",
-        now,
-        errorCode: failure.kind,
-        errorMessage: failure.message,
-      });
-      if (!ours) return false;
+    return settle(deps, job, failed, failedOutcome, async (trx) => {
       const connection = await trx
         .selectFrom("bank_accounts")
         .innerJoin("bank_connections", "bank_connections.id", "bank_accounts.connection_id")
@@ -131,40 +147,31 @@ async function handleFailure(deps: SyncDeps, job: ClaimedSyncJob, error: unknown
         });
       }
       await setAccountError(trx, job.bankAccountId, failure.kind);
-      return true;
     });
-    return settled ? { jobId: job.id, status: "failed", code: failure.kind } : lost;
   }
 
   // pg-boss waits its backoff (30 s doubling, with jitter) before the next attempt, or as long as the bank's
   // Retry-After asked where that is longer.
   if (failure.transient && job.attempt.retryCount < RETRY_LIMIT) {
-    const settled = await deps.db.transaction().execute((trx) =>
-      finishSyncJob(deps.jobs, trx, job, {
+    return settle(
+      deps,
+      job,
+      {
         status: "queued",
         errorCode: failure.kind,
         errorMessage: failure.message,
         notBefore:
           failure.retryAfterMs === undefined ? undefined : new Date(now.getTime() + failure.retryAfterMs),
-      }),
+      },
+      { jobId: job.id, status: "retrying", code: failure.kind },
     );
-    return settled ? { jobId: job.id, status: "retrying", code: failure.kind } : lost;
   }
 
-  const settled = await deps.db.transaction().execute(async (trx) => {
-    const ours = await finishSyncJob(deps.jobs, trx, job, {
-      status: "failed",
-      now,
-      errorCode: failure.kind,
-      errorMessage: failure.message,
-    });
-    if (!ours) return false;
+  return settle(deps, job, failed, failedOutcome, async (trx) => {
     // The day's reads are used up: the next scheduled sync waits for the next day.
     const nextSyncAt = failure.kind === "access_exceeded" ? startOfNextBerlinDay(now) : undefined;
     await setAccountError(trx, job.bankAccountId, failure.kind, nextSyncAt);
-    return true;
   });
-  return settled ? { jobId: job.id, status: "failed", code: failure.kind } : lost;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { startBank } from "@kontor/bank";
 import { createCustomer } from "@kontor/bank/testing/harness";
+import { loggedIn, overHttp } from "@kontor/bank/web/test-client";
 import type { AccountChoice } from "./accounts/accounts.service.ts";
 import { berlinDate } from "./calendar.ts";
 import { drainJobs, type JobOutcome } from "./jobs/worker.ts";
@@ -205,47 +206,17 @@ export async function answerInBankingApp(
   customer: Pick<BankCustomer, "login" | "password" | "tan">,
   options: { reject?: boolean; accountIds?: string[] } = {},
 ): Promise<void> {
-  const cookies = new Map<string, string>();
-  let csrf = "";
-  const send = async (path: string, form?: Record<string, string | string[]>) => {
-    const body = new URLSearchParams();
-    for (const [name, value] of Object.entries(form ?? {}))
-      for (const v of Array.isArray(value) ? value : [value]) body.append(name, v);
-    const response = await fetch(`${bank.url}${path}`, {
-      method: form ? "POST" : "GET",
-      redirect: "manual",
-      headers: {
-        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-      },
-      ...(form ? { body } : {}),
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      const value = pair.slice(eq + 1).trim();
-      if (!value || /max-age=0/i.test(line)) cookies.delete(pair.slice(0, eq).trim());
-      else cookies.set(pair.slice(0, eq).trim(), value);
-    }
-    const text = await response.text();
-    csrf = /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? csrf;
-    return { status: response.status, text };
-  };
-  await send("/login");
-  const login = await send("/login", { _csrf: csrf, login: customer.login, password: customer.password });
-  if (login.status !== 303) throw new Error(`bank login answered ${login.status}`);
-  const inbox = await send("/app");
+  const client = await loggedIn(overHttp(bank.url), customer);
+  const inbox = await (await client.get("/app")).text();
   const verb = options.reject ? "reject" : "approve";
-  const action = new RegExp(`(?:form)?action="(/app/requests/[^"]+/${verb})"`).exec(inbox.text)?.[1];
+  const action = new RegExp(`(?:form)?action="(/app/requests/[^"]+/${verb})"`).exec(inbox)?.[1];
   if (!action) throw new Error("no open request in the banking app");
-  const offered = [...inbox.text.matchAll(/name="account" value="([^"]+)"/g)].map((m) => m[1] ?? "");
-  const answer = await send(
+  const offered = [...inbox.matchAll(/name="account" value="([^"]+)"/g)].map((m) => m[1] ?? "");
+  const answer = await client.post(
     action,
-    options.reject
-      ? { _csrf: csrf }
-      : { _csrf: csrf, tan: customer.tan, account: options.accountIds ?? offered },
+    options.reject ? {} : { tan: customer.tan, account: options.accountIds ?? offered },
   );
-  if (answer.status !== 303) throw new Error(`banking app answered ${answer.status}: ${answer.text}`);
+  if (answer.status !== 303) throw new Error(`banking app answered ${answer.status}: ${await answer.text()}`);
 }
 
 /** Open requests in the PSU's banking app, as the bank lists them. */

@@ -1,5 +1,3 @@
-import type { TestBank } from "../testing/harness.ts";
-
 /**
  * A browser stand-in for tests of the bank's pages over app.request(): keeps cookies like a browser would
  * and reads the CSRF token from the pages it was served, so tests post forms the way a user's browser does.
@@ -18,7 +16,24 @@ export interface WebClient {
   csrf: string;
 }
 
-export function webClient(bank: TestBank): WebClient {
+/**
+ * Where the client sends its requests: a test bank's app in process (`app.request`), or any bank over real
+ * HTTP (`overHttp`). Links are taken relative to `deps.publicUrl`.
+ */
+export interface WebTarget {
+  app: { request(url: string, init: RequestInit): Response | Promise<Response> };
+  deps: { publicUrl: string };
+}
+
+/** A bank served over HTTP at `url`, as a browser reaches it (redirects are not followed). */
+export function overHttp(url: string): WebTarget {
+  return {
+    app: { request: (target, init) => fetch(target, { ...init, redirect: "manual" }) },
+    deps: { publicUrl: url },
+  };
+}
+
+export function webClient(bank: WebTarget): WebClient {
   const cookies = new Map<string, string>();
   const client: WebClient = {
     cookies,
@@ -67,7 +82,7 @@ export function webClient(bank: TestBank): WebClient {
 }
 
 /** A client logged in as `login` (GET /login for the form's token, then POST /login). */
-export async function loggedIn(bank: TestBank, credentials: { login: string; password: string }) {
+export async function loggedIn(bank: WebTarget, credentials: { login: string; password: string }) {
   const client = webClient(bank);
   await client.get("/login");
   const response = await client.post("/login", { login: credentials.login, password: credentials.password });

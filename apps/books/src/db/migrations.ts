@@ -355,4 +355,30 @@ export const migrations: Record<string, ForwardMigration> = {
       await sql`alter table bank_connections add column psu_id_sealed text`.execute(db);
     },
   },
+  "0008_running_total_in_trigger": {
+    /**
+     * The running total of imported amounts (bank_accounts.imported_sum_minor, 0006) kept by the statement
+     * trigger that already checks and locks the accounts a statement writes to, from the rows it inserted:
+     * every way of writing rows (the page INSERT on PostgreSQL, COPY on PGlite) moves it alike, and none
+     * has to remember to.
+     */
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create or replace function bank_transactions_check_accounts() returns trigger language plpgsql as $$
+        begin
+          perform from bank_accounts a where a.id in (select w.bank_account_id from written w) for key share of a;
+          if exists (select from written w where not exists (select from bank_accounts a where a.id = w.bank_account_id)) then
+            raise exception 'bank_transactions.bank_account_id refers to no bank account'
+              using errcode = 'foreign_key_violation';
+          end if;
+          if tg_op = 'INSERT' then
+            update bank_accounts a set imported_sum_minor = a.imported_sum_minor + s.amount
+            from (select w.bank_account_id, sum(w.amount_minor) as amount from written w group by 1) s
+            where a.id = s.bank_account_id;
+          end if;
+          return null;
+        end
+        $$`.execute(db);
+    },
+  },
 };

@@ -53,8 +53,9 @@ export function findSyncTarget(db: Db, accountId: string): Promise<SyncTarget | 
 
 /**
  * ON CONFLICT DO NOTHING on (bank_account_id, external_id): a row seen before is skipped, never doubled. The
- * same statement adds the amounts of the rows it did insert to bank_accounts.imported_sum_minor, so the running
- * total moves exactly with the rows (a skipped row adds nothing; a rolled-back page takes its part back).
+ * insert trigger adds the amounts of the rows a statement did insert to bank_accounts.imported_sum_minor
+ * (migration 0008), so the running total moves exactly with the rows (a skipped row adds nothing; a
+ * rolled-back page takes its part back).
  *
  * One statement per page with one array parameter per column (unnest), not a VALUES list: 17 parameters
  * whatever the page size (a VALUES list of a 5,000-row page needs 85,000 and PostgreSQL's limit is 65,535),
@@ -82,8 +83,7 @@ export async function insertBookedTransactions(
     options = {};
   }
   const column = (pick: (row: NewBankTransaction) => string | number | null) => arrayLiteral(rows, pick);
-  const writing = sql<{ inserted: number | string }>`
-    with inserted as (
+  const writing = sql`
       insert into bank_transactions (
         organisation_id, bank_account_id, external_id, booking_date, value_date, amount_minor, currency,
         counterparty_name, counterparty_iban, remittance, end_to_end_id, mandate_id, creditor_id,
@@ -106,18 +106,9 @@ export async function insertBookedTransactions(
         ${column((r) => r.bankTransactionCode)}::text[],
         ${column((r) => r.bookingText)}::text[]
       ) as t
-      on conflict (bank_account_id, external_id) do nothing
-      returning amount_minor
-    ),
-    total as (select count(*) as inserted, sum(amount_minor) as amount from inserted),
-    counted as (
-      update bank_accounts set imported_sum_minor = imported_sum_minor + total.amount
-      from total
-      where bank_accounts.id = ${target.accountId}::uuid and total.inserted > 0
-    )
-    select inserted from total`.execute(db);
-  const { rows: result } = await alongside(writing, options.whileWriting);
-  return Number(result[0]?.inserted ?? 0);
+      on conflict (bank_account_id, external_id) do nothing`.execute(db);
+  const { numAffectedRows } = await alongside(writing, options.whileWriting);
+  return Number(numAffectedRows ?? 0);
 }
 
 export interface WriteOptions {
@@ -165,8 +156,8 @@ const COPIED_COLUMNS = [
 
 /**
  * The embedded database's fast path (copyRows in @kontor/db): the page's rows with COPY, which PGlite parses
- * far more cheaply than the array parameters of the INSERT above, and the running total moved by their sum
- * in the same transaction. The sync passes only rows whose ids it did not find stored, so COPY, which is all
+ * far more cheaply than the array parameters of the INSERT above (the insert trigger moves the running total
+ * for COPY alike). The sync passes only rows whose ids it did not find stored, so COPY, which is all
  * or nothing, normally writes them all. Should a row be there after all (a row stored by another worker
  * meanwhile), the page is undone to a savepoint and `undefined` sends it down the ON CONFLICT path, which
  * skips exactly the rows that exist. An id repeated within the page is written once, as ON CONFLICT would.
@@ -180,12 +171,10 @@ async function copyNewTransactions(
 ): Promise<number | undefined> {
   const seen = new Set<string>();
   const values: CopyValue[][] = [];
-  let sum = 0;
   const importedAt = target.now.toISOString();
   for (const row of rows) {
     if (seen.has(row.externalId)) continue;
     seen.add(row.externalId);
-    sum += row.amountMinor;
     values.push([
       target.organisationId,
       target.accountId,
@@ -215,8 +204,6 @@ async function copyNewTransactions(
     return undefined;
   }
   await sql`release savepoint copy_page`.execute(trx);
-  await sql`update bank_accounts set imported_sum_minor = imported_sum_minor + ${sum}
-    where id = ${target.accountId}::uuid`.execute(trx);
   return values.length;
 }
 const UNIQUE_VIOLATION = "23505";

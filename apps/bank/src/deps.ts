@@ -1,3 +1,4 @@
+import type { RawReader } from "@kontor/db";
 import type { Kysely } from "kysely";
 import type { Clock } from "./clock.ts";
 import type { BankDB } from "./db/schema.ts";
@@ -6,6 +7,8 @@ import type { SandboxControls } from "./sandbox/controls.ts";
 /** Everything a request handler may use; built once per app by the caller of createApp. */
 export interface BankDeps {
   db: Kysely<BankDB>;
+  /** Rows as the database sent them, for the transactions pages (`@kontor/db` raw.ts). */
+  raw: RawReader;
   /** The bank's clock, already including the sandbox's clock offset. */
   clock: Clock;
   controls: SandboxControls;

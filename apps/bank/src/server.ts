@@ -33,6 +33,7 @@ export async function startBank(options: StartBankOptions) {
   let publicUrl = options.publicUrl ?? "";
   const deps: BankDeps = {
     db: database.db,
+    raw: database.raw,
     clock: offsetClock(systemClock, () => controls.get().clockOffsetMs),
     controls,
     get publicUrl() {

@@ -5,6 +5,7 @@ import pg from "pg";
 import { EmbeddedAdapter } from "./copy.ts";
 import { PGliteThread } from "./pglite-thread.ts";
 import { NamingClient } from "./prepared.ts";
+import { embeddedRawReader, postgresRawReader, type RawReader } from "./raw.ts";
 import { DATE, INT8, identity, NUMERIC, parseInt8 } from "./types.ts";
 
 export type Engine = "pglite" | "postgres";
@@ -20,6 +21,8 @@ export interface Database<DB> {
    * middle of someone's transaction.
    */
   pglite?: PGliteThread | undefined;
+  /** Reads rows as the bytes the database sent (raw.ts), for responses that pass stored text on. */
+  raw: RawReader;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,12 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /**
+   * Pool size of the raw reads on PostgreSQL (raw.ts). postgres.js pipelines the queries of concurrent callers
+   * on a connection, so a few connections serve many requests: on 2 cores, 4 of them served ~40 % more
+   * transactions pages per second than 10, with less CPU per page in Node and PostgreSQL alike.
+   */
+  rawConnections?: number;
   /** Kysely's query log hook (durations, errors), e.g. for profiling. */
   log?: KyselyConfig["log"];
 }
@@ -63,7 +72,17 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
       dialect: new PostgresDialect({ pool }),
       ...(options.log ? { log: options.log } : {}),
     });
-    return { db, engine: "postgres", url: options.url, close: () => db.destroy() };
+    const raw = postgresRawReader(options.url, options.rawConnections ?? 4);
+    return {
+      db,
+      engine: "postgres",
+      url: options.url,
+      raw,
+      close: async () => {
+        await raw.close();
+        await db.destroy();
+      },
+    };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   // PGlite on its own thread (pglite-thread.ts); the dialect calls only its query() and close().
@@ -72,5 +91,5 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     dialect: new EmbeddedDialect(pglite as never),
     ...(options.log ? { log: options.log } : {}),
   });
-  return { db, engine: "pglite", pglite, close: () => db.destroy() };
+  return { db, engine: "pglite", pglite, raw: embeddedRawReader(db), close: () => db.destroy() };
 }

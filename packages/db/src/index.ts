@@ -3,3 +3,4 @@ export * from "./database.ts";
 export * from "./migrate.ts";
 export * from "./pglite-thread.ts";
 export * from "./prepared.ts";
+export * from "./raw.ts";

@@ -623,7 +623,7 @@ export interface GrantedAccess {
 }
 
 /** Touching last_accessed_at on every read would serialise concurrent reads on one row; once a minute is enough. */
-const TOUCH_INTERVAL_MS = 60_000;
+export const TOUCH_INTERVAL_MS = 60_000;
 
 export async function authorizeAccess(deps: BankDeps, request: AccessRequest): Promise<GrantedAccess> {
   const found = await repo.findConsentWithGrants(deps.db, request.consentId, request.accountId);

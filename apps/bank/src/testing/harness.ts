@@ -56,6 +56,8 @@ export interface Xs2aResponse {
   status: number;
   headers: Headers;
   body: AnyBody;
+  /** The body as sent. */
+  text: string;
 }
 
 export async function createTestBank(
@@ -65,6 +67,7 @@ export async function createTestBank(
   const clock = manualClock(options.now ?? "2026-11-23T10:00:00Z");
   const deps: BankDeps = {
     db: database.db,
+    raw: database.raw,
     clock,
     controls: createSandboxControls(options.controls),
     publicUrl: options.publicUrl ?? "http://bank.test",
@@ -101,7 +104,7 @@ export async function createTestBank(
         // A malformed X-Request-ID cannot be echoed: the response header must be a UUID.
         requestId: UUID.test(headers.get("X-Request-ID") ?? "") ? headers.get("X-Request-ID")! : undefined,
       });
-      return { status: response.status, headers: response.headers, body };
+      return { status: response.status, headers: response.headers, body, text };
     },
     close: () => database.close(),
   };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { berlinDate } from "../clock.ts";
+import { TOUCH_INTERVAL_MS } from "../consents/consents.service.ts";
 import type { Account } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -96,7 +97,7 @@ export function parseTransactionQuery(
 /**
  * One page of GET /accounts/{id}/transactions: the booked rows as one keyset page, pending rows (few, by
  * nature) whole on the first page, and a `next` link while booked rows remain. The transactions stay the
- * JSON text stored with each row; `transactionsResponseText` puts the response together around them.
+ * JSON text stored with each row, as bytes; `transactionsResponseBody` puts the response together around them.
  */
 export async function readTransactions(
   deps: BankDeps,
@@ -111,67 +112,144 @@ export async function readTransactions(
       { path: "dateFrom" },
     );
   }
-  const pageSize = deps.controls.get().pageSize;
-  const base = `${deps.publicUrl}/xs2a/v1/accounts/${account.id}`;
-  let booked: string | undefined;
+  let booked: Buffer[] | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
-    const range = {
-      accountId: account.id,
+    const range = bookedRange(deps, account.id, query);
+    const { rows, maxSeq } = after
+      ? { rows: await repo.nextBookedPage(deps.raw, range, after), maxSeq: after.maxSeq }
+      : await repo.firstBookedPage(deps.raw, range);
+    ({ booked, next } = bookedPage(deps, { consentId, accountId: account.id, query, rows, maxSeq }));
+  }
+  let pending: Buffer[] | undefined;
+  if (query.bookingStatus !== "booked" && !after) {
+    pending = (await repo.pendingTransactions(deps.raw, account.id, 10_000)).map(repo.xs2aOf);
+  }
+  return {
+    account: { iban: account.iban, currency: account.currency },
+    booked,
+    pending,
+    links: links(deps, account.id, next),
+  };
+}
+
+/**
+ * A continuation page in one statement, with the checks of the consent that apply to it
+ * (`repo.guardedNextBookedPage`). Undefined when that statement returns nothing (the consent no longer allows
+ * the read, its last access is due to be recorded, the page is empty) or the page link is not one this bank
+ * issued for the consent: the caller then goes the full way, authorizeAccess and readTransactions, which
+ * answers each of these as before. A continuation page is never counted against the daily limit and never
+ * asks for SCA again, so nothing else of the guard applies to it.
+ */
+export async function readGuardedContinuationPage(
+  deps: BankDeps,
+  params: { tppId: string; consentId: string; accountId: string; query: TransactionQuery },
+): Promise<TransactionsPage | undefined> {
+  const { consentId, accountId, query } = params;
+  if (!query.page || query.bookingStatus === "pending") return undefined;
+  let after: repo.PageCursor;
+  try {
+    after = decodeCursor(consentId, query.page);
+  } catch {
+    return undefined;
+  }
+  const now = deps.clock.now();
+  const rows = await repo.guardedNextBookedPage(deps.raw, bookedRange(deps, accountId, query), after, {
+    consentId,
+    tppId: params.tppId,
+    today: berlinDate(now),
+    touchedSince: new Date(now.getTime() - TOUCH_INTERVAL_MS),
+  });
+  const first = rows[0];
+  if (!first) return undefined;
+  const { booked, next } = bookedPage(deps, { consentId, accountId, query, rows, maxSeq: after.maxSeq });
+  return {
+    account: { iban: first[3]!.toString("latin1"), currency: first[4]!.toString("latin1") },
+    booked,
+    pending: undefined,
+    links: links(deps, accountId, next),
+  };
+}
+
+function bookedRange(deps: BankDeps, accountId: string, query: TransactionQuery) {
+  return {
+    accountId,
+    dateFrom: query.dateFrom,
+    dateTo: query.dateTo,
+    limit: deps.controls.get().pageSize + 1,
+  };
+}
+
+/** The page's transactions and, when more remain (the statement read one row beyond the page), its next link. */
+function bookedPage(
+  deps: BankDeps,
+  page: {
+    consentId: string;
+    accountId: string;
+    query: TransactionQuery;
+    rows: repo.PageRow[];
+    maxSeq: number;
+  },
+) {
+  const { rows, query } = page;
+  const pageSize = deps.controls.get().pageSize;
+  const more = rows.length > pageSize;
+  if (more) rows.length = pageSize;
+  const last = rows[rows.length - 1];
+  let next: string | undefined;
+  if (more && last) {
+    const nextQuery = new URLSearchParams({
+      bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
       dateFrom: query.dateFrom,
       dateTo: query.dateTo,
-      limit: pageSize + 1,
-    };
-    const { rows, maxSeq } = after
-      ? { rows: await repo.nextBookedPage(deps.db, range, after), maxSeq: after.maxSeq }
-      : await repo.firstBookedPage(deps.db, range);
-    const more = rows.length > pageSize;
-    if (more) rows.pop();
-    const last = rows[rows.length - 1];
-    if (more && last) {
-      const nextQuery = new URLSearchParams({
-        bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
-        dateFrom: query.dateFrom,
-        dateTo: query.dateTo,
-        page: encodeCursor(consentId, { date: last.booking_date, seq: last.seq, maxSeq }),
-      });
-      next = `${base}/transactions?${nextQuery}`;
-    }
-    booked = jsonArray(rows);
+      page: encodeCursor(page.consentId, { ...repo.positionAfter(last), maxSeq: page.maxSeq }),
+    });
+    next = `${accountUrl(deps, page.accountId)}/transactions?${nextQuery}`;
   }
-  let pending: string | undefined;
-  if (query.bookingStatus !== "booked" && !after) {
-    const rows = await repo.pendingTransactions(deps.db, account.id, 10_000);
-    pending = jsonArray(rows);
-  }
-  const links: Record<string, { href: string }> = { account: { href: base } };
+  return { booked: rows.map(repo.xs2aOf), next };
+}
+
+const accountUrl = (deps: BankDeps, accountId: string) => `${deps.publicUrl}/xs2a/v1/accounts/${accountId}`;
+
+function links(deps: BankDeps, accountId: string, next: string | undefined) {
+  const links: Record<string, { href: string }> = { account: { href: accountUrl(deps, accountId) } };
   if (next) links.next = { href: next };
-  return { account: { iban: account.iban, currency: account.currency }, booked, pending, links };
+  return links;
 }
 
 export interface TransactionsPage {
   account: { iban: string; currency: string };
-  /** JSON array texts of XS2A transaction objects. */
-  booked: string | undefined;
-  pending: string | undefined;
+  /** The stored XS2A JSON of each transaction, as UTF-8 bytes. */
+  booked: Buffer[] | undefined;
+  pending: Buffer[] | undefined;
   links: Record<string, { href: string }>;
 }
 
-function jsonArray(rows: repo.PageRow[]): string {
-  let text = "[";
-  for (let i = 0; i < rows.length; i++) text += i === 0 ? rows[i]!.xs2a : `,${rows[i]!.xs2a}`;
-  return `${text}]`;
-}
-
-/** The response body, key for key as `JSON.stringify` of the object { account, transactions, balances? } would write it. */
-export function transactionsResponseText(page: TransactionsPage, balances?: unknown): string {
+/**
+ * The response body, byte for byte what `JSON.stringify` of the object { account, transactions, balances? }
+ * would write, with the stored transactions passed through as they came from the database.
+ */
+export function transactionsResponseBody(page: TransactionsPage, balances?: unknown): Buffer<ArrayBuffer> {
+  const parts: Buffer[] = [];
   let text = `{"account":${JSON.stringify(page.account)},"transactions":{`;
-  if (page.booked !== undefined) text += `"booked":${page.booked},`;
-  if (page.pending !== undefined) text += `"pending":${page.pending},`;
+  for (const [key, list] of [
+    ["booked", page.booked],
+    ["pending", page.pending],
+  ] as const) {
+    if (list === undefined) continue;
+    parts.push(Buffer.from(`${text}"${key}":[`));
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) parts.push(COMMA);
+      parts.push(list[i]!);
+    }
+    text = "],";
+  }
   text += `"_links":${JSON.stringify(page.links)}}`;
   if (balances !== undefined) text += `,"balances":${JSON.stringify(balances)}`;
-  return `${text}}`;
+  parts.push(Buffer.from(`${text}}`));
+  return Buffer.concat(parts);
 }
+const COMMA = Buffer.from(",");
 
 export async function readTransactionDetails(deps: BankDeps, account: Account, transactionId: string) {
   const row = await repo.findTransaction(deps.db, account.id, transactionId);

@@ -8,10 +8,11 @@ import { AppError } from "../errors.ts";
 import { requireRole } from "../tpps/tpps.service.ts";
 import {
   parseTransactionQuery,
+  readGuardedContinuationPage,
   readTransactionDetails,
   readTransactions,
   today,
-  transactionsResponseText,
+  transactionsResponseBody,
 } from "../transactions/transactions.service.ts";
 import {
   booleanHeader,
@@ -163,6 +164,19 @@ export function xs2aRoutes(deps: BankDeps) {
   app.get("/accounts/:accountId/transactions", async (c) => {
     const id = c.req.param("accountId");
     const query = parseTransactionQuery(c.req.query(), today(deps));
+    // A continuation page is read with its access check in one statement; anything else, or a continuation
+    // page that statement does not serve, takes the full guard.
+    const consentId = c.req.header("Consent-ID");
+    requireRole(c.get("tpp"), "PSP_AI");
+    if (query.page && consentId && isAccountId(id)) {
+      const page = await readGuardedContinuationPage(deps, {
+        tppId: c.get("tpp").id,
+        consentId,
+        accountId: id,
+        query,
+      });
+      if (page) return maybeTruncate(deps, c, jsonBytes(c, transactionsResponseBody(page)));
+    }
     // A continuation page is part of the read that began with the first page: it does not count again.
     const { granted, account, scopes } = await access(
       c,
@@ -180,7 +194,7 @@ export function xs2aRoutes(deps: BankDeps) {
       query.withBalance && !query.page && scopes.has("balances")
         ? await balancesOf(deps, account!)
         : undefined;
-    return maybeTruncate(deps, c, jsonText(c, transactionsResponseText(page, balances)));
+    return maybeTruncate(deps, c, jsonBytes(c, transactionsResponseBody(page, balances)));
   });
 
   app.get("/accounts/:accountId/transactions/:transactionId", async (c) => {
@@ -195,6 +209,11 @@ export function xs2aRoutes(deps: BankDeps) {
 /** A body that is JSON text already (the transactions are stored rendered). */
 function jsonText(c: Context<Xs2aEnv>, text: string) {
   return c.body(text, 200, { "Content-Type": "application/json" });
+}
+
+/** The same, as UTF-8 bytes (the transactions pages pass the stored bytes on). */
+function jsonBytes(c: Context<Xs2aEnv>, bytes: Uint8Array<ArrayBuffer>) {
+  return c.body(bytes, 200, { "Content-Type": "application/json" });
 }
 
 async function jsonBody(request: Request): Promise<unknown> {

@@ -392,6 +392,157 @@ describe("transactions", () => {
     expect([...seen].sort()).toEqual(rows.map((r) => r.transaction_id).sort());
   });
 
+  // A continuation page is read with its access check in one statement (transactions.repository.ts
+  // guardedNextBookedPage); whenever that statement serves nothing, the full guard answers. So each way the full
+  // guard refuses a read must refuse a continuation link too, on the very next request, with the same answer.
+  it("refuses a continuation page on the next request after anything that ends the consent's access", async () => {
+    const { encodeCursor } = await import("../transactions/transactions.service.ts");
+    const { registerTpp } = await import("../tpps/tpps.service.ts");
+    const other = { id: "PSDDE-BAFIN-900003", key: "third-tpp-key-0123456789" };
+    await registerTpp(bank.db, { ...other, name: "Third TPP" });
+
+    /** A consent with 250 booked transactions, and the link to its second page (already read once). */
+    async function pagedConsent() {
+      const { customer, consentId } = await connected();
+      const account = customer.accounts[0]!;
+      await addTransactions(
+        bank.db,
+        account.id,
+        Array.from({ length: 250 }, (_, i) => ({ booking_date: "2026-10-01", amount_minor: i + 1 })),
+      );
+      const first = await read(
+        `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01`,
+        consentId,
+      );
+      const next = first.body.transactions._links.next.href as string;
+      const served = await read(next, consentId);
+      expect(served.status).toBe(200);
+      expect(served.body.transactions.booked).toHaveLength(100);
+      expect(served.body.account.iban).toBe(account.iban);
+      return { customer, account, consentId, next };
+    }
+    const refused = async (response: Xs2aResponse, status: number, code: string, text?: RegExp) => {
+      expect(response.status).toBe(status);
+      expect(response.body.tppMessages[0].code).toBe(code);
+      if (text) expect(response.body.tppMessages[0].text).toMatch(text);
+    };
+
+    let paged = await pagedConsent();
+    await revokeByPsu(bank.deps, paged.customer.psuId, paged.consentId);
+    await refused(await read(paged.next, paged.consentId), 401, "CONSENT_INVALID", /revoked/);
+
+    paged = await pagedConsent();
+    expect((await bank.xs2a(`/consents/${paged.consentId}`, { method: "DELETE" })).status).toBe(204);
+    await refused(await read(paged.next, paged.consentId), 401, "CONSENT_INVALID", /terminated/);
+
+    paged = await pagedConsent();
+    const elsewhere = await bank.xs2a(paged.next, {
+      tpp: other,
+      headers: { "Consent-ID": paged.consentId, "PSU-IP-Address": "192.0.2.1" },
+    });
+    await refused(elsewhere, 403, "CONSENT_UNKNOWN");
+
+    paged = await pagedConsent();
+    await bank.db
+      .updateTable("consents")
+      .set({ sca_required: true })
+      .where("id", "=", paged.consentId)
+      .execute();
+    await refused(await read(paged.next, paged.consentId), 401, "CONSENT_INVALID", /authentication again/);
+
+    paged = await pagedConsent();
+    await bank.db
+      .updateTable("memberships")
+      .set({ can_view: false })
+      .where("psu_id", "=", paged.customer.psuId)
+      .execute();
+    await refused(await read(paged.next, paged.consentId), 401, "CONSENT_INVALID", /no longer has access/);
+
+    paged = await pagedConsent();
+    await bank.db
+      .deleteFrom("consent_accounts")
+      .where("consent_id", "=", paged.consentId)
+      .where("scope", "=", "transactions")
+      .execute();
+    await refused(
+      await read(paged.next, paged.consentId),
+      401,
+      "CONSENT_INVALID",
+      /does not grant transactions/,
+    );
+
+    // Links used with a consent they were not issued for, or made up for an account the consent does not cover.
+    paged = await pagedConsent();
+    const second = await pagedConsent();
+    await refused(
+      await read(paged.next, second.consentId),
+      401,
+      "CONSENT_INVALID",
+      /does not cover this account/,
+    );
+    const cursor = encodeCursor(paged.consentId, { date: "2026-09-01", seq: 0, maxSeq: 1e9 });
+    const forged = `/accounts/${second.account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01&page=${cursor}`;
+    await refused(await read(forged, second.consentId), 400, "FORMAT_ERROR", /another consent/);
+    await refused(await read(forged, paged.consentId), 401, "CONSENT_INVALID", /does not cover this account/);
+
+    const before = bank.clock.now().toISOString();
+    try {
+      // The last read half a minute before validUntil (2027-02-01) ends in Berlin, the next one just after.
+      bank.clock.set("2027-02-01T22:59:30Z");
+      paged = await pagedConsent();
+      bank.clock.set("2027-02-01T23:00:10Z");
+      await refused(await read(paged.next, paged.consentId), 401, "CONSENT_EXPIRED");
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("serves continuation pages byte for byte as the full guard does, and records the consent's access once a minute", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    await addTransactions(
+      bank.db,
+      account.id,
+      Array.from({ length: 120 }, (_, i) => ({
+        booking_date: "2026-10-02",
+        amount_minor: (i + 1) * (i % 2 ? -1 : 1),
+        counterparty_name: i % 3 ? 'Şahin Müller – Ärzte "GbR"' : "",
+        remittance: `RE-${i} 😀\ttab`,
+      })),
+    );
+    const first = await read(
+      `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01`,
+      consentId,
+    );
+    const next = first.body.transactions._links.next.href as string;
+    const lastAccess = async () =>
+      (
+        await bank.db
+          .selectFrom("consents")
+          .select("last_accessed_at")
+          .where("id", "=", consentId)
+          .executeTakeFirstOrThrow()
+      ).last_accessed_at?.toISOString();
+    const touched = await lastAccess();
+    expect(touched).toBe(bank.clock.now().toISOString());
+
+    // Within the minute: the one-statement read serves the page and writes nothing.
+    bank.clock.set(new Date(bank.clock.now().getTime() + 30_000).toISOString());
+    const quick = await read(next, consentId);
+    expect(quick.status).toBe(200);
+    expect(await lastAccess()).toBe(touched);
+    // The bytes are what JSON.stringify writes of the same page.
+    expect(quick.text).toBe(JSON.stringify(quick.body));
+    expect(quick.body.transactions.booked).toHaveLength(20);
+    expect(quick.body.transactions.booked[1].creditorName).toBe('Şahin Müller – Ärzte "GbR"');
+
+    // More than a minute later: the full guard records the access, and serves the same page.
+    bank.clock.set(new Date(bank.clock.now().getTime() + 61_000).toISOString());
+    const full = await read(next, consentId);
+    expect(full.text).toBe(quick.text);
+    expect(await lastAccess()).toBe(bank.clock.now().toISOString());
+  });
+
   it("separates booked and pending by bookingStatus and maps direction and money exactly", async () => {
     const { customer, consentId } = await connected();
     const account = customer.accounts[0]!;

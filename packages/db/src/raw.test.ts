@@ -13,7 +13,9 @@ interface TestDB {
 const migrations: Record<string, ForwardMigration> = {
   "0001_notes": {
     async up(db: Kysely<unknown>) {
-      await sql`create table notes (id serial primary key, booking_date date not null, body text)`.execute(db);
+      await sql`create table notes (id serial primary key, booking_date date not null, body text)`.execute(
+        db,
+      );
     },
   },
 };
@@ -74,9 +76,14 @@ describe(`raw reads on ${engine}`, () => {
     expect(rows.map((row) => row[2]!.toString("utf8"))).toEqual(["kept"]);
   });
 
-  it.runIf(engine === "pglite")("refuse a column that is not cast to text on the embedded database", async () => {
-    database = await createTestDatabase<TestDB>(migrations, "BANK_DATABASE_URL");
-    await database.db.insertInto("notes").values({ booking_date: "2026-05-01", body: "x" }).execute();
-    await expect(database.raw.rows(uncast, [])).rejects.toThrow(/cast every column of a raw statement to text/);
-  });
+  it.runIf(engine === "pglite")(
+    "refuse a column that is not cast to text on the embedded database",
+    async () => {
+      database = await createTestDatabase<TestDB>(migrations, "BANK_DATABASE_URL");
+      await database.db.insertInto("notes").values({ booking_date: "2026-05-01", body: "x" }).execute();
+      await expect(database.raw.rows(uncast, [])).rejects.toThrow(
+        /cast every column of a raw statement to text/,
+      );
+    },
+  );
 });

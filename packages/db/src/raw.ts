@@ -12,7 +12,8 @@ export type RawRow = Array<Buffer | null>;
  * strings was about a third of the bank's CPU per page (docs/design/xs2a-performance.md).
  *
  * Every column comes in its text form, so a statement casts what it wants to compare or parse (`seq::text`);
- * the order of the values is the order of the select list.
+ * the order of the values is the order of the select list, and each column needs a name of its own (the
+ * embedded database hands rows out by column name: two `max(…)` columns would be one).
  */
 export interface RawReader {
   rows<Params extends readonly unknown[]>(

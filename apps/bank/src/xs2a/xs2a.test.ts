@@ -504,7 +504,9 @@ describe("transactions", () => {
       bank.db,
       account.id,
       Array.from({ length: 120 }, (_, i) => ({
-        booking_date: "2026-10-02",
+        // Booked in reverse date order, so seq order and page order differ.
+        booking_date: `2026-10-${String(30 - Math.floor(i / 10)).padStart(2, "0")}`,
+        transaction_id: `O-${String(119 - i).padStart(3, "0")}-${consentId.slice(0, 6)}`,
         amount_minor: (i + 1) * (i % 2 ? -1 : 1),
         counterparty_name: i % 3 ? 'Şahin Müller – Ärzte "GbR"' : "",
         remittance: `RE-${i} 😀\ttab`,
@@ -515,6 +517,14 @@ describe("transactions", () => {
       consentId,
     );
     const next = first.body.transactions._links.next.href as string;
+    const ids = (page: Xs2aResponse) =>
+      page.body.transactions.booked.map((t: { transactionId: string }) => t.transactionId.slice(0, 5));
+    // In (bookingDate, seq) order: the dates ascend, and within a date the rows as they were booked.
+    const expected = Array.from({ length: 120 }, (_, k) => {
+      const day = Math.floor(k / 10); // 0 = 2026-10-19 … 11 = 2026-10-30, each booked as i = 110-10·day … +9
+      return `O-${String(119 - (110 - 10 * day + (k % 10))).padStart(3, "0")}`;
+    });
+    expect(ids(first)).toEqual(expected.slice(0, 100));
     const lastAccess = async () =>
       (
         await bank.db
@@ -533,7 +543,7 @@ describe("transactions", () => {
     expect(await lastAccess()).toBe(touched);
     // The bytes are what JSON.stringify writes of the same page.
     expect(quick.text).toBe(JSON.stringify(quick.body));
-    expect(quick.body.transactions.booked).toHaveLength(20);
+    expect(ids(quick)).toEqual(expected.slice(100));
     expect(quick.body.transactions.booked[1].creditorName).toBe('Şahin Müller – Ärzte "GbR"');
 
     // More than a minute later: the full guard records the access, and serves the same page.

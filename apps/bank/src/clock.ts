@@ -9,4 +9,4 @@ export function offsetClock(base: Clock, offsetMs: () => number): Clock {
   return { now: () => new Date(base.now().getTime() + offsetMs()) };
 }
 
-export { addDays, berlinDate, daysBetween } from "@kontor/calendar";
+export { addDays, berlinDate, daysBetween, isCalendarDate } from "@kontor/calendar";

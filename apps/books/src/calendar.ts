@@ -2,7 +2,7 @@
 
 import { addDays, berlinDate } from "@kontor/calendar";
 
-export { addDays, berlinDate, daysBetween } from "@kontor/calendar";
+export { addDays, berlinDate, daysBetween, isCalendarDate } from "@kontor/calendar";
 
 export function maxDate(a: string, b: string): string {
   return a > b ? a : b;
@@ -18,9 +18,4 @@ export function startOfNextBerlinDay(instant: Date): Date {
     if (berlinDate(candidate) === tomorrow) return candidate;
   }
   return new Date(`${tomorrow}T00:00:00Z`);
-}
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-export function isCalendarDate(text: string): boolean {
-  return DATE.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
 }

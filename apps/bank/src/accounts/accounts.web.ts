@@ -2,6 +2,7 @@ import { formatIban } from "@kontor/money";
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
+import { isCalendarDate } from "../clock.ts";
 import type { BankDeps } from "../deps.ts";
 import { count, money } from "../web/format.ts";
 import { formatDate, type Lang, type MessageKey, translator } from "../web/i18n.ts";
@@ -142,8 +143,7 @@ export function parseDateInput(text: string): string | null {
   const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : local ? [local[3], local[2], local[1]] : [];
   if (!y || !m || !d) return null;
   const date = `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date) ? date : null;
+  return isCalendarDate(date) ? date : null;
 }
 
 function parseQuery(raw: Record<string, string>): ParsedQuery {

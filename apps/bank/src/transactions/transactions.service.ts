@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { berlinDate } from "../clock.ts";
+import { berlinDate, isCalendarDate } from "../clock.ts";
 import { TOUCH_INTERVAL_MS } from "../consents/consents.service.ts";
 import type { Account } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
@@ -28,14 +28,6 @@ export function decodeCursor(consentId: string, text: string): repo.PageCursor {
     throw new AppError("FORMAT_ERROR", "The page link belongs to another consent.", { path: "page" });
   }
   return { date: parsed.d, seq: parsed.s, maxSeq: parsed.m };
-}
-
-function validDate(text: string): boolean {
-  return (
-    isoDate.safeParse(text).success &&
-    !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
-    new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
-  );
 }
 
 export interface TransactionQuery {
@@ -80,7 +72,7 @@ export function parseTransactionQuery(
     ["dateFrom", dateFrom],
     ["dateTo", dateTo],
   ] as const) {
-    if (!validDate(value))
+    if (!isCalendarDate(value))
       throw new AppError("FORMAT_ERROR", `${name} is not a date YYYY-MM-DD.`, { path: name });
   }
   if (dateFrom > dateTo)

@@ -59,17 +59,17 @@ export function nextBookedPage(
  * says why, records the access, or serves the page. Stricter than the guard may be, looser never: the XS2A
  * tests run every refusal on a continuation page.
  *
- * One statement instead of two (the guard's and the page's) per page: about a third of the CPU per page, in
- * the bank and in PostgreSQL alike (docs/design/xs2a-performance.md). Each row also carries the account's
- * IBAN and currency, for the response's `account`.
+ * One statement instead of two (the guard's and the page's) per page: 10-20 % less CPU per page in the bank
+ * and in PostgreSQL alike (docs/design/xs2a-performance.md). Each row also carries the account's IBAN and
+ * currency, for the response's `account` (undefined when there are no rows).
  */
-export function guardedNextBookedPage(
+export async function guardedNextBookedPage(
   raw: RawReader,
   range: { accountId: string; dateFrom: string; dateTo: string; limit: number },
   after: PageCursor,
   access: { consentId: string; tppId: string; today: string; touchedSince: Date },
-): Promise<PageRow[]> {
-  return raw.rows(GUARDED_PAGE_AFTER, [
+): Promise<{ rows: PageRow[]; account: { iban: string; currency: string } | undefined }> {
+  const rows = await raw.rows(GUARDED_PAGE_AFTER, [
     range.accountId,
     range.dateFrom,
     range.dateTo,
@@ -81,6 +81,9 @@ export function guardedNextBookedPage(
     access.today,
     access.touchedSince.toISOString(),
   ]);
+  const first = rows[0];
+  const account = first && { iban: first[3]!.toString("latin1"), currency: first[4]!.toString("latin1") };
+  return { rows, account };
 }
 
 /**

@@ -146,23 +146,23 @@ export async function readGuardedContinuationPage(
     return undefined;
   }
   const now = deps.clock.now();
-  const rows = await repo.guardedNextBookedPage(deps.raw, bookedRange(deps, accountId, query), after, {
-    consentId,
-    tppId: params.tppId,
-    today: berlinDate(now),
-    touchedSince: new Date(now.getTime() - TOUCH_INTERVAL_MS),
-  });
-  const first = rows[0];
-  if (!first) return undefined;
+  const { rows, account } = await repo.guardedNextBookedPage(
+    deps.raw,
+    bookedRange(deps, accountId, query),
+    after,
+    {
+      consentId,
+      tppId: params.tppId,
+      today: berlinDate(now),
+      touchedSince: new Date(now.getTime() - TOUCH_INTERVAL_MS),
+    },
+  );
+  if (!account) return undefined;
   const { booked, next } = bookedPage(deps, { consentId, accountId, query, rows, maxSeq: after.maxSeq });
-  return {
-    account: { iban: first[3]!.toString("latin1"), currency: first[4]!.toString("latin1") },
-    booked,
-    pending: undefined,
-    links: links(deps, accountId, next),
-  };
+  return { account, booked, pending: undefined, links: links(deps, accountId, next) };
 }
 
+/** The booked rows of one page and, to tell whether more remain, one row beyond it. */
 function bookedRange(deps: BankDeps, accountId: string, query: TransactionQuery) {
   return {
     accountId,

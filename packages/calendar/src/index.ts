@@ -28,12 +28,15 @@ export function daysBetween(from: string, to: string): number {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** A date that exists, written YYYY-MM-DD: 2026-02-28 is one, 2026-02-29 and 2026-2-1 are not. */
+/**
+ * A date that exists, written YYYY-MM-DD: 2026-02-28 is one, 2026-02-29, 2026-2-1 and 0000-01-01 are not (there
+ * is no year 0, and PostgreSQL refuses it).
+ */
 export function isCalendarDate(text: string): boolean {
   const match = DATE.exec(text);
   if (!match) return false;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -36,7 +36,8 @@ export interface DatabaseOptions {
   /**
    * Pool size of the raw reads on PostgreSQL (raw.ts). postgres.js pipelines the queries of concurrent callers
    * on a connection, so a few connections serve many requests: on 2 cores, 4 of them served ~40 % more
-   * transactions pages per second than 10, with less CPU per page in Node and PostgreSQL alike.
+   * transactions pages per second than 10, with less CPU per page in Node and PostgreSQL alike. A slow
+   * statement holds up the raw reads queued behind it on its connection; the raw reads are short page reads.
    */
   rawConnections?: number;
   /** Kysely's query log hook (durations, errors), e.g. for profiling. */
@@ -79,8 +80,11 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
       url: options.url,
       raw,
       close: async () => {
-        await raw.close();
-        await db.destroy();
+        try {
+          await raw.close();
+        } finally {
+          await db.destroy();
+        }
       },
     };
   }

@@ -2,8 +2,12 @@ import { CompiledQuery, type Kysely } from "kysely";
 import postgres from "postgres";
 import type { PreparedStatement } from "./prepared.ts";
 
-/** A row as the database sent it: each column's value in PostgreSQL's text form, as UTF-8 bytes; null for NULL. */
-export type RawRow = Array<Buffer | null>;
+/**
+ * A row as the database sent it: each column's value in PostgreSQL's text form, as UTF-8 bytes; null for NULL.
+ * A statement may name its row as a tuple (`[seq: Buffer, xs2a: Buffer]`); that is the caller's word, as with
+ * any raw SQL.
+ */
+export type RawRow = ReadonlyArray<Buffer | null>;
 
 /**
  * Reads rows without turning them into JavaScript values, for a response that passes stored text on as it is:
@@ -16,10 +20,10 @@ export type RawRow = Array<Buffer | null>;
  * embedded database hands rows out by column name: two `max(…)` columns would be one).
  */
 export interface RawReader {
-  rows<Params extends readonly unknown[]>(
-    statement: PreparedStatement<RawRow, Params>,
+  rows<Row extends RawRow, Params extends readonly unknown[]>(
+    statement: PreparedStatement<Row, Params>,
     values: Params,
-  ): Promise<RawRow[]>;
+  ): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -40,7 +44,7 @@ export function postgresRawReader(url: string, maxConnections: number): RawReade
   return {
     async rows(statement, values) {
       const rows = await sql.unsafe(statement.text, [...values] as never[], { prepare: true }).raw();
-      return rows as unknown as RawRow[];
+      return rows as unknown as never[];
     },
     close: () => sql.end({ timeout: 5 }),
   };
@@ -57,7 +61,7 @@ export function embeddedRawReader(db: Kysely<any>): RawReader {
       const result = await db.executeQuery<Record<string, unknown>>(
         CompiledQuery.raw(statement.text, [...values]),
       );
-      return result.rows.map((row) => Object.values(row).map(toBytes));
+      return result.rows.map((row) => Object.values(row).map(toBytes)) as never[];
     },
     close: async () => {},
   };

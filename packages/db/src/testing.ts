@@ -22,7 +22,7 @@ export async function createTestDatabase<DB>(
   await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = createDatabase<DB>({ url: url.toString(), maxConnections: 4 });
+  const database = createDatabase<DB>({ url: url.toString(), maxConnections: 4, rawConnections: 2 });
   await migrateToLatest(database.db as never, migrations);
   return {
     ...database,

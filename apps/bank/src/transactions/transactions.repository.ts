@@ -1,4 +1,4 @@
-import type { RawReader, RawRow } from "@kontor/db";
+import type { RawReader } from "@kontor/db";
 import type { Kysely } from "kysely";
 import { fixedStatement } from "../db/fixed-query.ts";
 import type { BankDB } from "../db/schema.ts";
@@ -20,14 +20,14 @@ export interface PageCursor {
  * per page, and parsing ~17 plain columns per row and rendering them cost Node more than that; each row's
  * JSON is therefore rendered once when it is written and read here as one text column.
  */
-export type PageRow = RawRow;
+export type PageRow = [seq: Buffer, bookingDate: Buffer, xs2a: Buffer, ...extra: Buffer[]];
 
 /** The stored XS2A JSON of a page row. */
-export const xs2aOf = (row: PageRow): Buffer => row[2]!;
+export const xs2aOf = (row: PageRow): Buffer => row[2];
 
-/** Where the page of `rows` ends: the keyset position of its last row. */
+/** The keyset position of a page row: where the next page starts after it. */
 export function positionAfter(row: PageRow): { date: string; seq: number } {
-  return { seq: Number(row[0]!.toString("latin1")), date: row[1]!.toString("latin1") };
+  return { seq: Number(row[0].toString("ascii")), date: row[1].toString("ascii") };
 }
 
 /**
@@ -82,7 +82,7 @@ export async function guardedNextBookedPage(
     access.touchedSince.toISOString(),
   ]);
   const first = rows[0];
-  const account = first && { iban: first[3]!.toString("latin1"), currency: first[4]!.toString("latin1") };
+  const account = first && { iban: first[3].toString("ascii"), currency: first[4].toString("ascii") };
   return { rows, account };
 }
 
@@ -120,7 +120,7 @@ const PAGE_AFTER = fixedStatement<PageRow, [...Range, ...After]>(
 // The access check and the account's IBAN and currency are uncorrelated subqueries: PostgreSQL runs each once (an
 // InitPlan), the check first, and skips the scan when it fails. (Joining accounts instead cost ~40 µs per page.)
 const GUARDED_PAGE_AFTER = fixedStatement<
-  PageRow,
+  [...PageRow, iban: Buffer, currency: Buffer],
   [...Range, ...After, consentId: string, tppId: string, today: string, touchedSince: string]
 >(
   "transactions_guarded_page_after",
@@ -137,7 +137,7 @@ const GUARDED_PAGE_AFTER = fixedStatement<
   order by t.booking_date, t.seq limit $4`,
 );
 // The uncorrelated subquery runs once per statement (an InitPlan), not per row.
-const FIRST_BOOKED_PAGE = fixedStatement<PageRow, Range>(
+const FIRST_BOOKED_PAGE = fixedStatement<[...PageRow, maxSeq: Buffer], Range>(
   "transactions_first_booked_page",
   `select ${PAGE_COLUMNS},
     (select coalesce(max(seq), 0) from transactions where account_id = $1)::text as max_seq
@@ -163,7 +163,7 @@ export async function firstBookedPage(
     params.limit,
   ]);
   const maxSeq = rows[0]?.[3];
-  return { rows, maxSeq: maxSeq ? Number(maxSeq.toString("latin1")) : 0 };
+  return { rows, maxSeq: maxSeq ? Number(maxSeq.toString("ascii")) : 0 };
 }
 
 export function findTransaction(db: Kysely<BankDB>, accountId: string, transactionId: string) {

@@ -6,9 +6,12 @@ import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import * as repo from "./transactions.repository.ts";
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-
-const cursorSchema = z.object({ c: z.string(), d: isoDate, s: z.number().int(), m: z.number().int() });
+const cursorSchema = z.object({
+  c: z.string(),
+  d: z.string().refine(isCalendarDate),
+  s: z.number().int(),
+  m: z.number().int(),
+});
 
 export function encodeCursor(consentId: string, cursor: repo.PageCursor): string {
   return Buffer.from(
@@ -107,11 +110,19 @@ export async function readTransactions(
   let booked: Buffer[] | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
-    const range = bookedRange(deps, account.id, query);
+    const pageSize = deps.controls.get().pageSize;
+    const range = bookedRange(account.id, query, pageSize);
     const { rows, maxSeq } = after
       ? { rows: await repo.nextBookedPage(deps.raw, range, after), maxSeq: after.maxSeq }
       : await repo.firstBookedPage(deps.raw, range);
-    ({ booked, next } = bookedPage(deps, { consentId, accountId: account.id, query, rows, maxSeq }));
+    ({ booked, next } = bookedPage(deps, {
+      consentId,
+      accountId: account.id,
+      query,
+      rows,
+      maxSeq,
+      pageSize,
+    }));
   }
   let pending: Buffer[] | undefined;
   if (query.bookingStatus !== "booked" && !after) {
@@ -146,30 +157,35 @@ export async function readGuardedContinuationPage(
     return undefined;
   }
   const now = deps.clock.now();
+  const pageSize = deps.controls.get().pageSize;
   const { rows, account } = await repo.guardedNextBookedPage(
     deps.raw,
-    bookedRange(deps, accountId, query),
+    bookedRange(accountId, query, pageSize),
     after,
     {
       consentId,
       tppId: params.tppId,
       today: berlinDate(now),
+      // The full guard records the access when the last one is more than TOUCH_INTERVAL_MS old; the statement
+      // serves only while it is not, so every access due to be recorded goes the full way.
       touchedSince: new Date(now.getTime() - TOUCH_INTERVAL_MS),
     },
   );
   if (!account) return undefined;
-  const { booked, next } = bookedPage(deps, { consentId, accountId, query, rows, maxSeq: after.maxSeq });
+  const { booked, next } = bookedPage(deps, {
+    consentId,
+    accountId,
+    query,
+    rows,
+    maxSeq: after.maxSeq,
+    pageSize,
+  });
   return { account, booked, pending: undefined, links: links(deps, accountId, next) };
 }
 
 /** The booked rows of one page and, to tell whether more remain, one row beyond it. */
-function bookedRange(deps: BankDeps, accountId: string, query: TransactionQuery) {
-  return {
-    accountId,
-    dateFrom: query.dateFrom,
-    dateTo: query.dateTo,
-    limit: deps.controls.get().pageSize + 1,
-  };
+function bookedRange(accountId: string, query: TransactionQuery, pageSize: number) {
+  return { accountId, dateFrom: query.dateFrom, dateTo: query.dateTo, limit: pageSize + 1 };
 }
 
 /** The page's transactions and, when more remain (the statement read one row beyond the page), its next link. */
@@ -181,10 +197,11 @@ function bookedPage(
     query: TransactionQuery;
     rows: repo.PageRow[];
     maxSeq: number;
+    /** The page size the rows were read with (the sandbox may change it meanwhile). */
+    pageSize: number;
   },
 ) {
-  const { rows, query } = page;
-  const pageSize = deps.controls.get().pageSize;
+  const { rows, query, pageSize } = page;
   const more = rows.length > pageSize;
   if (more) rows.length = pageSize;
   const last = rows[rows.length - 1];

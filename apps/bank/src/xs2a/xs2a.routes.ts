@@ -139,7 +139,7 @@ export function xs2aRoutes(deps: BankDeps) {
   });
 
   app.get("/accounts/:accountId", async (c) => {
-    const id = c.req.param("accountId");
+    const id = accountIdParam(c);
     const { account, scopes } = await access(c, id, "accounts", `${id}:details`);
     const withBalance = c.req.query("withBalance") === "true" && scopes.has("balances");
     return c.json({
@@ -153,7 +153,7 @@ export function xs2aRoutes(deps: BankDeps) {
   });
 
   app.get("/accounts/:accountId/balances", async (c) => {
-    const id = c.req.param("accountId");
+    const id = accountIdParam(c);
     const { account } = await access(c, id, "balances", `${id}:balances`);
     return c.json({
       account: { iban: account!.iban, currency: account!.currency },
@@ -162,7 +162,7 @@ export function xs2aRoutes(deps: BankDeps) {
   });
 
   app.get("/accounts/:accountId/transactions", async (c) => {
-    const id = c.req.param("accountId");
+    const id = accountIdParam(c);
     const query = parseTransactionQuery(c.req.query(), today(deps));
     // A continuation page is read with its access check in one statement; anything else, or a continuation
     // page that statement does not serve, takes the full guard.
@@ -198,13 +198,19 @@ export function xs2aRoutes(deps: BankDeps) {
   });
 
   app.get("/accounts/:accountId/transactions/:transactionId", async (c) => {
-    const id = c.req.param("accountId");
+    const id = accountIdParam(c);
     const { account } = await access(c, id, "transactions", `${id}:transactions`);
     return jsonText(c, await readTransactionDetails(deps, account!, c.req.param("transactionId")));
   });
 
   return app;
 }
+
+/**
+ * The account id of the path, in the form the bank issues it: an account id is a UUID, and a UUID in capitals
+ * is the same id (PostgreSQL compares them so; the guard's lookups and the `_links` use the lower-case form).
+ */
+const accountIdParam = (c: Context<Xs2aEnv>) => (c.req.param("accountId") ?? "").toLowerCase();
 
 /** A body that is JSON text already (the transactions are stored rendered). */
 function jsonText(c: Context<Xs2aEnv>, text: string) {

@@ -485,6 +485,86 @@ describe("transactions", () => {
     await refused(await read(forged, second.consentId), 400, "FORMAT_ERROR", /another consent/);
     await refused(await read(forged, paged.consentId), 401, "CONSENT_INVALID", /does not cover this account/);
 
+    // Conditions that tell one account from another: each case has booked rows on the refused account, so a
+    // statement that checked another account's grant or membership instead would serve them.
+    const booked = (accountId: string) =>
+      addTransactions(
+        bank.db,
+        accountId,
+        Array.from({ length: 5 }, (_, i) => ({ booking_date: "2026-10-02", amount_minor: i + 1 })),
+      );
+    const linkFor = (consentId: string, accountId: string) =>
+      `/accounts/${accountId}/transactions?bookingStatus=booked&dateFrom=2026-09-01&page=${encodeCursor(
+        consentId,
+        { date: "2026-09-01", seq: 0, maxSeq: 1e12 },
+      )}`;
+    // Transactions granted on the main account only, balances on both.
+    const two = await createCustomer(bank.db, { accounts: 2, openingBalance: 100_000 });
+    const [main, sub] = [two.accounts[0]!, two.accounts[1]!];
+    await booked(main.id);
+    await booked(sub.id);
+    const partial = await createConsent(
+      JSON.stringify({
+        access: { balances: [{ iban: main.iban }, { iban: sub.iban }], transactions: [{ iban: main.iban }] },
+        recurringIndicator: true,
+        validUntil: "2027-02-01",
+        frequencyPerDay: 4,
+        combinedServiceIndicator: false,
+      }),
+    );
+    await completeRedirectSca(bank, partial.body._links.scaRedirect.href, two);
+    const partialId = partial.body.consentId as string;
+    expect((await read(`/accounts/${main.id}/balances`, partialId)).status).toBe(200); // records the access
+    expect((await read(linkFor(partialId, main.id), partialId)).status).toBe(200);
+    await refused(
+      await read(linkFor(partialId, sub.id), partialId),
+      401,
+      "CONSENT_INVALID",
+      /does not grant transactions/,
+    );
+    // Both accounts granted; the PSU loses sight of the sub-account only.
+    const both = await connected(2);
+    const [bothMain, bothSub] = [both.customer.accounts[0]!, both.customer.accounts[1]!];
+    await booked(bothMain.id);
+    await booked(bothSub.id);
+    expect((await read(linkFor(both.consentId, bothSub.id), both.consentId)).status).toBe(200);
+    await bank.db
+      .updateTable("memberships")
+      .set({ can_view: false })
+      .where("psu_id", "=", both.customer.psuId)
+      .where("account_id", "=", bothSub.id)
+      .execute();
+    await refused(
+      await read(linkFor(both.consentId, bothSub.id), both.consentId),
+      401,
+      "CONSENT_INVALID",
+      /no longer has access/,
+    );
+    expect((await read(linkFor(both.consentId, bothMain.id), both.consentId)).status).toBe(200);
+    // Another PSU of the business still sees the account; the consent's own PSU does not.
+    paged = await pagedConsent();
+    const colleague = await createCustomer(bank.db, { accounts: 0 });
+    await bank.db
+      .insertInto("memberships")
+      .values({ psu_id: colleague.psuId, account_id: paged.account.id })
+      .execute();
+    await bank.db
+      .updateTable("memberships")
+      .set({ can_view: false })
+      .where("psu_id", "=", paged.customer.psuId)
+      .execute();
+    await refused(await read(paged.next, paged.consentId), 401, "CONSENT_INVALID", /no longer has access/);
+
+    // A page link with a date that does not exist: the guard answers first, then the link's own error.
+    paged = await pagedConsent();
+    const badDate = linkFor(paged.consentId, paged.account.id).replace(
+      /page=[^&]+/,
+      `page=${Buffer.from(JSON.stringify({ c: paged.consentId, d: "2026-99-99", s: 0, m: 1 })).toString("base64url")}`,
+    );
+    await refused(await read(badDate, paged.consentId), 400, "FORMAT_ERROR", /not one this bank issued/);
+    await revokeByPsu(bank.deps, paged.customer.psuId, paged.consentId);
+    await refused(await read(badDate, paged.consentId), 401, "CONSENT_INVALID", /revoked/);
+
     const before = bank.clock.now().toISOString();
     try {
       // The last read half a minute before validUntil (2027-02-01) ends in Berlin, the next one just after.
@@ -536,21 +616,48 @@ describe("transactions", () => {
     const touched = await lastAccess();
     expect(touched).toBe(bank.clock.now().toISOString());
 
-    // Within the minute: the one-statement read serves the page and writes nothing.
-    bank.clock.set(new Date(bank.clock.now().getTime() + 30_000).toISOString());
-    const quick = await read(next, consentId);
-    expect(quick.status).toBe(200);
-    expect(await lastAccess()).toBe(touched);
-    // The bytes are what JSON.stringify writes of the same page.
-    expect(quick.text).toBe(JSON.stringify(quick.body));
-    expect(ids(quick)).toEqual(expected.slice(100));
-    expect(quick.body.transactions.booked[1].creditorName).toBe('Şahin Müller – Ärzte "GbR"');
+    // Which statements a read runs: the bank's own raw reader, recording the names of what passes through it.
+    const real = bank.deps.raw;
+    const statements: string[] = [];
+    bank.deps.raw = {
+      rows: (statement, values) => {
+        statements.push(statement.name.replace(/^bank_transactions_/, ""));
+        return real.rows(statement, values);
+      },
+      close: real.close,
+    };
+    const readRecording = async (link: string) => {
+      statements.length = 0;
+      const page = await read(link, consentId);
+      return { page, statements: [...statements] };
+    };
+    try {
+      // Within the minute: the one statement serves the page and writes nothing.
+      bank.clock.set(new Date(bank.clock.now().getTime() + 30_000).toISOString());
+      const quick = await readRecording(next);
+      expect(quick.statements).toEqual(["guarded_page_after"]);
+      expect(quick.page.status).toBe(200);
+      expect(await lastAccess()).toBe(touched);
+      // The bytes are what JSON.stringify writes of the same page.
+      expect(quick.page.text).toBe(JSON.stringify(quick.page.body));
+      expect(ids(quick.page)).toEqual(expected.slice(100));
+      expect(quick.page.body.transactions.booked[1].creditorName).toBe('Şahin Müller – Ärzte "GbR"');
 
-    // More than a minute later: the full guard records the access, and serves the same page.
-    bank.clock.set(new Date(bank.clock.now().getTime() + 61_000).toISOString());
-    const full = await read(next, consentId);
-    expect(full.text).toBe(quick.text);
-    expect(await lastAccess()).toBe(bank.clock.now().toISOString());
+      // The account id in capitals is the same account, on either way.
+      const upper = next.replace(account.id, account.id.toUpperCase());
+      const shouted = await readRecording(upper);
+      expect(shouted.statements).toEqual(["guarded_page_after"]);
+      expect(shouted.page.text).toBe(quick.page.text);
+
+      // More than a minute later: the full guard records the access, and serves the same page.
+      bank.clock.set(new Date(bank.clock.now().getTime() + 61_000).toISOString());
+      const full = await readRecording(upper);
+      expect(full.statements).toEqual(["guarded_page_after", "page_after"]);
+      expect(full.page.text).toBe(quick.page.text);
+      expect(await lastAccess()).toBe(bank.clock.now().toISOString());
+    } finally {
+      bank.deps.raw = real;
+    }
   });
 
   it("separates booked and pending by bookingStatus and maps direction and money exactly", async () => {

@@ -7,7 +7,8 @@
  *    (the bank's GET /health, tiny; and a route that sends one of our pages from memory, same size), then
  *    real continuation pages of 100 transactions of the last 90 days. Each phase runs unmeasured for a
  *    warm-up first (2 s), then reports req/s, p99 and CPU per request (this process, which is the bank, and
- *    the database's backends).
+ *    the database's backends). Last, the same pages' database read alone, without HTTP, in this process
+ *    (`readGuardedContinuationPage`, 16 at a time): what the read allows on this machine before any HTTP.
  *    Goal (issue 2): ≥ 30 % of the bare route's requests/s with p99 ≤ 25 ms: `pageGoalMet` against the
  *    tiny route as the issue words it, `pageGoalMetSameSize` against the same-size route, and
  *    `sameSizeCeiling`: how far merely sending the same bytes gets against the tiny route
@@ -22,8 +23,13 @@ import { addDays, berlinDate } from "@kontor/bank/clock";
 import { migrations } from "@kontor/bank/db/migrations";
 import type { BankDB } from "@kontor/bank/db/schema";
 import { seedDemo } from "@kontor/bank/demo/seed";
+import type { BankDeps } from "@kontor/bank/deps";
 import { startBank } from "@kontor/bank/server";
 import { registerTpp } from "@kontor/bank/tpps/tpps.service";
+import {
+  parseTransactionQuery,
+  readGuardedContinuationPage,
+} from "@kontor/bank/transactions/transactions.service";
 import { createDatabase, migrateToLatest } from "@kontor/db";
 import { Hono } from "hono";
 import { startMeter } from "./lib/cpu.ts";
@@ -143,6 +149,7 @@ try {
     const barePage = await load([`http://127.0.0.1:${barePort}/page`], {}, database);
     bareServer.close();
     const pages = await load(pageUrls, consentHeaders, database);
+    const alone = await readAlone(bank.deps, tpp.id, created.consentId, pageUrls, database);
     const ratio = pages.rps / bare.rps;
     const ratioSameSize = pages.rps / barePage.rps;
     log(describe("bare JSON route (tiny)", bare));
@@ -153,6 +160,10 @@ try {
         pages,
         `   (${(ratio * 100).toFixed(1)} % of tiny, ${(ratioSameSize * 100).toFixed(1)} % of same-size)`,
       ),
+    );
+    log(
+      `${"the same pages read, no HTTP".padEnd(30)}${alone.rps.toFixed(0).padStart(7)} pages/s           ` +
+        `CPU/page: node ${alone.nodeUsPerRequest} µs, PostgreSQL ${alone.pgUsPerRequest} µs   (${((alone.rps / bare.rps) * 100).toFixed(1)} % of tiny)`,
     );
     // Sending the page's bytes alone caps any route that sends them: the goal against the tiny route can only
     // be met where this ceiling is well above 30 %.
@@ -173,6 +184,9 @@ try {
       pageP99Ms: pages.p99,
       pageNodeUs: pages.nodeUsPerRequest,
       pagePgUs: pages.pgUsPerRequest,
+      readAloneRps: round(alone.rps),
+      readAloneNodeUs: alone.nodeUsPerRequest,
+      readAlonePgUs: alone.pgUsPerRequest,
       distinctPages: pageUrls.length,
       connections: Number(values.connections),
       ratio: round(ratio, 3),
@@ -223,6 +237,44 @@ async function load(urls: string[], headers: Record<string, string>, database: s
     nodeUsPerRequest: perRequestUs(cpu.selfSeconds),
     pgUsPerRequest: perRequestUs(cpu.pgSeconds ?? 0),
     loadAverage: cpu.loadAverage,
+  };
+}
+
+/**
+ * The database read of the same continuation pages without HTTP: the route's one statement
+ * (`readGuardedContinuationPage`, with the access check), 16 at a time in this process, for as long as a load
+ * phase. It shows what the read alone allows on this machine, whatever any HTTP route around it does.
+ */
+async function readAlone(deps: BankDeps, tppId: string, consentId: string, urls: string[], database: string) {
+  const reads = urls.map((href) => {
+    const url = new URL(href);
+    const accountId = url.pathname.split("/")[4]!;
+    const query = parseTransactionQuery(Object.fromEntries(url.searchParams), berlinDate(new Date()));
+    return () => readGuardedContinuationPage(deps, { tppId, consentId, accountId, query });
+  });
+  const run = async (seconds: number) => {
+    const until = performance.now() + seconds * 1000;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: Number(values.connections) }, async () => {
+        while (performance.now() < until) {
+          const page = await reads[done++ % reads.length]!();
+          if (!page) throw new Error("a continuation page was not served by its one statement");
+        }
+      }),
+    );
+    return done;
+  };
+  await run(Number(values.warmup));
+  const meter = await startMeter({ pgUrl: values.url, databases: [database] });
+  const started = performance.now();
+  const done = await run(Number(values.seconds));
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = await meter.stop();
+  return {
+    rps: done / seconds,
+    nodeUsPerRequest: Math.round((cpu.selfSeconds * 1e6) / done),
+    pgUsPerRequest: Math.round(((cpu.pgSeconds ?? 0) * 1e6) / done),
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import * as repo from "@kontor/throttle";
 import type { BankDeps } from "../deps.ts";
-import * as repo from "./login-throttle.repository.ts";
 import { authenticatePsu } from "./sessions.service.ts";
 
 /**

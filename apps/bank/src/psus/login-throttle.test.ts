@@ -1,10 +1,10 @@
+import { countAttempt } from "@kontor/throttle";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCustomer, createTestBank, type TestBank } from "../testing/harness.ts";
 import { formatDateTime } from "../web/format.ts";
 import { SESSION_COOKIE } from "../web/session.ts";
 import { type WebClient, webClient } from "../web/test-client.ts";
 import { throttleAddress } from "./client-address.ts";
-import { countAttempt } from "./login-throttle.repository.ts";
 import { ADDRESS_POLICY, LOGIN_POLICY } from "./login-throttle.service.ts";
 
 let bank: TestBank;

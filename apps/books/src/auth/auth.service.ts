@@ -1,10 +1,10 @@
+import { clearKey, countAttempt, lockIfExhausted } from "@kontor/throttle";
 import { recordAudit } from "../audit/audit.service.ts";
 import { AppError } from "../errors.ts";
 import { getMembership, listOrganisationsOfUser } from "../organisations/organisations.service.ts";
 import { type Permission, permissionsOf, type Role } from "../organisations/permissions.ts";
 import { randomToken, sha256Hex } from "../security/keys.ts";
 import type { AppDeps } from "../web/context.ts";
-import { clearFailures, findLock, recordFailure } from "./login-throttle.repository.ts";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password.ts";
 import {
   deleteExpiredSessions,
@@ -51,22 +51,23 @@ export async function login(
   const { db, clock, logger } = deps;
   const now = clock.now();
   const throttleKey = `email:${input.email}`;
-  const lockedUntil = await findLock(db, throttleKey, now);
-  if (lockedUntil) {
+  // Counted before the password is checked (@kontor/throttle), so concurrent guesses cannot exceed the limit.
+  const attempt = await countAttempt(db, throttleKey, now, LOGIN_THROTTLE);
+  if (attempt.lockedUntil) {
     logger.warn("login refused while locked", { requestId: input.requestId, email: input.email });
-    return { ok: false, reason: "throttled", retryAfterMs: lockedUntil.getTime() - now.getTime() };
+    return { ok: false, reason: "throttled", retryAfterMs: attempt.lockedUntil.getTime() - now.getTime() };
   }
 
   const user = await findUserByEmail(db, input.email);
   const passwordMatches = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !passwordMatches) {
-    const failure = await recordFailure(db, throttleKey, now, LOGIN_THROTTLE);
+    const lockedUntil = await lockIfExhausted(db, throttleKey, now, LOGIN_THROTTLE);
     if (user) {
       for (const organisation of await listOrganisationsOfUser(db, user.id)) {
         await recordAudit(db, clock, organisation.id, {
           actor: { userId: user.id, label: user.email },
           action: "auth.login_failed",
-          details: { reason: failure.lockedUntil ? "throttled" : "bad_password" },
+          details: { reason: lockedUntil ? "throttled" : "bad_password" },
           requestId: input.requestId,
         });
       }
@@ -74,14 +75,14 @@ export async function login(
     logger.warn("login failed", {
       requestId: input.requestId,
       email: input.email,
-      failures: failure.failures,
+      failures: attempt.failures,
     });
-    return failure.lockedUntil
-      ? { ok: false, reason: "throttled", retryAfterMs: failure.lockedUntil.getTime() - now.getTime() }
+    return lockedUntil
+      ? { ok: false, reason: "throttled", retryAfterMs: lockedUntil.getTime() - now.getTime() }
       : { ok: false, reason: "invalid_credentials" };
   }
 
-  await clearFailures(db, throttleKey);
+  await clearKey(db, throttleKey);
   if (needsRehash(user.passwordHash)) {
     await updatePasswordHash(db, user.id, await hashPassword(input.password));
   }

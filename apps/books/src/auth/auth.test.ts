@@ -217,6 +217,34 @@ describe("login throttling", () => {
     expect((await browser.post("/login", { email: user.email, password: user.password })).status).toBe(303);
   });
 
+  it("checks at most the allowed number of passwords however many guesses arrive at once", async () => {
+    const { user } = await createMember(books);
+    const guesses = LOGIN_THROTTLE.maxFailures + 3;
+    const browsers = await Promise.all(
+      Array.from({ length: guesses }, async () => {
+        const browser = testBrowser(books.app);
+        await browser.get("/login");
+        return browser;
+      }),
+    );
+    const checked = () =>
+      books.logger.entries.filter((e) => e.message === "login failed" && e.fields.email === user.email)
+        .length;
+    const before = checked();
+    const answers = await Promise.all(
+      browsers.map((browser, i) => browser.post("/login", { email: user.email, password: `guess-${i}` })),
+    );
+    // Each attempt is counted before its password is compared: the ones beyond the limit are refused unchecked.
+    expect(checked() - before).toBe(LOGIN_THROTTLE.maxFailures);
+    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(
+      guesses - LOGIN_THROTTLE.maxFailures,
+    );
+    expect(answers.every((a) => a.status === 401 || a.status === 429)).toBe(true);
+    expect(
+      (await testBrowser(books.app).post("/login", { email: user.email, password: user.password })).status,
+    ).not.toBe(303);
+  });
+
   it("forgets failures once the user logs in, and after the window has passed", async () => {
     const { user } = await createMember(books);
     const browser = testBrowser(books.app);

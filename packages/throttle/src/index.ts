@@ -1,9 +1,28 @@
-import { type Kysely, sql } from "kysely";
-import type { BankDB } from "../db/schema.ts";
+import { type ColumnType, type Kysely, sql } from "kysely";
 
-/** SQL for the login throttle; keys arrive here already built (and the login part hashed). */
+/**
+ * Password-guessing protection over a `login_throttle` table, shared by the bank's and books' logins: one row
+ * per key (e.g. a hash of the login typed, or the client's address), counting the failures in the current
+ * window and holding a lock's end. Keys arrive here already built.
+ *
+ * The way to use it: `countAttempt` before the password is checked (refuse while it returns a lock), then
+ * `lockIfExhausted` after a wrong password (refuse when it returns a lock), or `clearKey` / `uncountAttempt`
+ * after a right one. Counting before checking is what keeps concurrent guesses to the limit: each one is
+ * counted in one upsert before any password is compared, so at most `maxFailures` passwords are ever checked
+ * per window, however many requests arrive at once.
+ */
 
-type Db = Kysely<BankDB>;
+/** The table, as each app declares it (migrations of its own). */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: ColumnType<Date, Date | string, Date | string>;
+  locked_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any app's database that has a login_throttle table
+type AnyDb = Kysely<any>;
+const throttleTable = (db: AnyDb) => db as Kysely<{ login_throttle: LoginThrottleTable }>;
 
 export interface ThrottlePolicy {
   /** Password checks allowed per window; the next one is refused. */
@@ -20,11 +39,12 @@ export interface ThrottlePolicy {
  * not extend the lock). Returns the lock's end when the key is locked.
  */
 export async function countAttempt(
-  db: Db,
+  database: AnyDb,
   key: string,
   now: Date,
   policy: ThrottlePolicy,
-): Promise<{ lockedUntil: Date | null }> {
+): Promise<{ failures: number; lockedUntil: Date | null }> {
+  const db = throttleTable(database);
   const windowStart = new Date(now.getTime() - policy.windowMs);
   const lockEnd = new Date(now.getTime() + policy.lockMs);
   const locked = sql<boolean>`coalesce(login_throttle.locked_until > ${now}, false)`;
@@ -47,10 +67,10 @@ export async function countAttempt(
           when ${failures} > ${policy.maxFailures} then ${lockEnd} else null end`,
       }),
     )
-    .returning("locked_until")
+    .returning(["failures", "locked_until"])
     .executeTakeFirstOrThrow();
   const lockedUntil = row.locked_until && row.locked_until > now ? row.locked_until : null;
-  return { lockedUntil };
+  return { failures: row.failures, lockedUntil };
 }
 
 /**
@@ -58,11 +78,12 @@ export async function countAttempt(
  * it is locked already). Returns the lock's end, or null while attempts remain.
  */
 export async function lockIfExhausted(
-  db: Db,
+  database: AnyDb,
   key: string,
   now: Date,
   policy: ThrottlePolicy,
 ): Promise<Date | null> {
+  const db = throttleTable(database);
   const lockEnd = new Date(now.getTime() + policy.lockMs);
   const row = await db
     .updateTable("login_throttle")
@@ -78,21 +99,21 @@ export async function lockIfExhausted(
 }
 
 /** A right password: the attempt counted in advance was no failure. */
-export async function uncountAttempt(db: Db, key: string): Promise<void> {
-  await db
+export async function uncountAttempt(database: AnyDb, key: string): Promise<void> {
+  await throttleTable(database)
     .updateTable("login_throttle")
     .set({ failures: sql<number>`greatest(login_throttle.failures - 1, 0)` })
     .where("key", "=", key)
     .execute();
 }
 
-export async function clearKey(db: Db, key: string): Promise<void> {
-  await db.deleteFrom("login_throttle").where("key", "=", key).execute();
+export async function clearKey(database: AnyDb, key: string): Promise<void> {
+  await throttleTable(database).deleteFrom("login_throttle").where("key", "=", key).execute();
 }
 
 /** Housekeeping: rows whose window and lock have both run out say nothing any more. */
-export async function deleteStale(db: Db, now: Date, windowMs: number): Promise<void> {
-  await db
+export async function deleteStale(database: AnyDb, now: Date, windowMs: number): Promise<void> {
+  await throttleTable(database)
     .deleteFrom("login_throttle")
     .where("window_started_at", "<=", new Date(now.getTime() - windowMs))
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))

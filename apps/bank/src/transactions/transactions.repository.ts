@@ -40,14 +40,7 @@ export function nextBookedPage(
   range: { accountId: string; dateFrom: string; dateTo: string; limit: number },
   after: PageCursor,
 ): Promise<PageRow[]> {
-  return raw.rows(PAGE_AFTER, [
-    range.accountId,
-    range.dateFrom,
-    range.dateTo,
-    range.limit,
-    ...startAfter(range, after),
-    after.maxSeq,
-  ]);
+  return raw.rows(PAGE_AFTER, afterValues(range, after));
 }
 
 /**
@@ -70,12 +63,7 @@ export async function guardedNextBookedPage(
   access: { consentId: string; tppId: string; today: string; touchedSince: Date },
 ): Promise<{ rows: PageRow[]; account: { iban: string; currency: string } | undefined }> {
   const rows = await raw.rows(GUARDED_PAGE_AFTER, [
-    range.accountId,
-    range.dateFrom,
-    range.dateTo,
-    range.limit,
-    ...startAfter(range, after),
-    after.maxSeq,
+    ...afterValues(range, after),
     access.consentId,
     access.tppId,
     access.today,
@@ -87,11 +75,16 @@ export async function guardedNextBookedPage(
 }
 
 /**
- * The index scan starts at the row comparison: a cursor before dateFrom (a link edited by hand) would make it
- * walk every older row of the account, so it starts at (dateFrom, -1) then, which is the same bound.
+ * The parameters $1-$7 of both continuation statements. The index scan starts at the row comparison: a cursor
+ * before dateFrom (a link edited by hand) would make it walk every older row of the account, so it starts at
+ * (dateFrom, -1) then, which is the same bound.
  */
-function startAfter(range: { dateFrom: string }, after: PageCursor): [date: string, seq: number] {
-  return after.date < range.dateFrom ? [range.dateFrom, -1] : [after.date, after.seq];
+function afterValues(
+  range: { accountId: string; dateFrom: string; dateTo: string; limit: number },
+  after: PageCursor,
+): [...Range, ...After] {
+  const [date, seq] = after.date < range.dateFrom ? [range.dateFrom, -1] : [after.date, after.seq];
+  return [range.accountId, range.dateFrom, range.dateTo, range.limit, date, seq, after.maxSeq];
 }
 
 /** An account's pending transactions (few, by nature), all of them, in (booking_date, seq) order. */

@@ -625,6 +625,12 @@ export interface GrantedAccess {
 /** Touching last_accessed_at on every read would serialise concurrent reads on one row; once a minute is enough. */
 export const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * The guard of every account-information read. A continuation transactions page is first tried with one
+ * statement that carries this guard's checks for such a page in SQL (transactions.repository.ts
+ * guardedNextBookedPage): a rule added here that applies to continuation pages belongs there too, or the
+ * statement would serve pages this guard refuses.
+ */
 export async function authorizeAccess(deps: BankDeps, request: AccessRequest): Promise<GrantedAccess> {
   const found = await repo.findConsentWithGrants(deps.db, request.consentId, request.accountId);
   if (!found || found.consent.tpp_id !== request.tpp.id) {

@@ -30,8 +30,9 @@ import {
   parseTransactionQuery,
   readGuardedContinuationPage,
 } from "@kontor/bank/transactions/transactions.service";
-import { createDatabase, migrateToLatest } from "@kontor/db";
+import { createDatabase, migrateToLatest, preparedStatement } from "@kontor/db";
 import { Hono } from "hono";
+import { sql } from "kysely";
 import { startMeter } from "./lib/cpu.ts";
 import { createTempDatabase, DEFAULT_PG_URL } from "./lib/temp-database.ts";
 
@@ -45,6 +46,10 @@ const { values } = parseArgs({
   },
 });
 const transactions = Number(values.transactions);
+const FLOOR_PAGE = preparedStatement<[body: Buffer], [id: number]>(
+  "bench_floor_page",
+  "select body from bench_floor_page where id = $1",
+);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const temp = await createTempDatabase(values.url);
@@ -140,6 +145,16 @@ try {
     // that the second ratio isolates our work (guard, query, rendering) from the cost of sending 50 KB.
     const bareApp = new Hono();
     bareApp.get("/page", (c) => c.body(samplePage, 200, { "Content-Type": "application/json" }));
+    // The floor of any route that reads its page from the database per request: the same bytes stored as one
+    // row, read by primary key over the same kind of raw reader, with no checks and no paging, and sent.
+    const floorDb = createDatabase({ url: temp.url, maxConnections: 1 });
+    await sql`create table bench_floor_page (id int primary key, body text not null)`.execute(floorDb.db);
+    await sql`alter table bench_floor_page alter column body set storage main`.execute(floorDb.db);
+    await sql`insert into bench_floor_page values (1, ${samplePage})`.execute(floorDb.db);
+    bareApp.get("/floor", async (c) => {
+      const [row] = await floorDb.raw.rows(FLOOR_PAGE, [1]);
+      return c.body(row![0] as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/json" });
+    });
     const bareServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: bareApp.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
     });
@@ -147,13 +162,25 @@ try {
     const database = temp.name;
     const bare = await load([`${bank.url}/health`], {}, database);
     const barePage = await load([`http://127.0.0.1:${barePort}/page`], {}, database);
+    const floor = await load([`http://127.0.0.1:${barePort}/floor`], {}, database);
     bareServer.close();
+    await floorDb.close();
     const pages = await load(pageUrls, consentHeaders, database);
     const alone = await readAlone(bank.deps, tpp.id, created.consentId, pageUrls, database);
+    for (const [name, phase] of Object.entries({ bare, barePage, floor, pages })) {
+      if (phase.errors > 0) throw new Error(`the ${name} phase had ${phase.errors} failed requests`);
+    }
     const ratio = pages.rps / bare.rps;
     const ratioSameSize = pages.rps / barePage.rps;
     log(describe("bare JSON route (tiny)", bare));
     log(describe("bare JSON route (same size)", barePage));
+    log(
+      describe(
+        "floor: one row from PostgreSQL",
+        floor,
+        `   (${((floor.rps / bare.rps) * 100).toFixed(1)} % of tiny, ${((floor.rps / barePage.rps) * 100).toFixed(1)} % of same-size)`,
+      ),
+    );
     log(
       describe(
         "transactions page",
@@ -180,6 +207,13 @@ try {
       barePageRps: round(barePage.rps),
       barePageP99Ms: barePage.p99,
       barePageNodeUs: barePage.nodeUsPerRequest,
+      floorRps: round(floor.rps),
+      floorP99Ms: floor.p99,
+      floorNodeUs: floor.nodeUsPerRequest,
+      floorPgUs: floor.pgUsPerRequest,
+      // Where any route that reads the page from the database per request stands, however lean.
+      floorRatio: round(floor.rps / bare.rps, 3),
+      floorRatioSameSize: round(floor.rps / barePage.rps, 3),
       pageRps: round(pages.rps),
       pageP99Ms: pages.p99,
       pageNodeUs: pages.nodeUsPerRequest,
@@ -196,7 +230,7 @@ try {
       pageGoalMet: ratio >= 0.3 && pages.p99 <= 25,
       // The same bar against a bare route that sends the same bytes: what our own work costs.
       pageGoalMetSameSize: ratioSameSize >= 0.3 && pages.p99 <= 25,
-      errors: bare.errors + barePage.errors + pages.errors,
+      errors: bare.errors + barePage.errors + floor.errors + pages.errors,
     });
   } finally {
     await bank.close();

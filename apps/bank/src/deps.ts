@@ -9,6 +9,8 @@ export interface BankDeps {
   db: Kysely<BankDB>;
   /** Rows as the database sent them, for the transactions pages (`@kontor/db` raw.ts). */
   raw: RawReader;
+  /** Signs the cursor of every transactions `next` link (signing.ts). */
+  pageLinkKey: Buffer;
   /** The bank's clock, already including the sandbox's clock offset. */
   clock: Clock;
   controls: SandboxControls;

@@ -5,6 +5,7 @@ import { offsetClock, systemClock } from "./clock.ts";
 import { migrations } from "./db/migrations.ts";
 import type { BankDeps } from "./deps.ts";
 import { type ControlsInput, createSandboxControls } from "./sandbox/controls.ts";
+import { signingKey } from "./signing.ts";
 
 export interface StartBankOptions {
   port: number;
@@ -34,6 +35,7 @@ export async function startBank(options: StartBankOptions) {
   const deps: BankDeps = {
     db: database.db,
     raw: database.raw,
+    pageLinkKey: await signingKey(database.db, "page-links"),
     clock: offsetClock(systemClock, () => controls.get().clockOffsetMs),
     controls,
     get publicUrl() {

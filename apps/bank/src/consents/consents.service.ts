@@ -248,7 +248,8 @@ async function expireIfDue(deps: BankDeps, consent: Consent): Promise<Consent> {
 
 export async function getConsentInformation(deps: BankDeps, tpp: Tpp, id: string) {
   const consent = await loadConsent(deps, tpp, id);
-  const lastAction = consent.last_accessed_at ?? consent.status_changed_at;
+  // The spec's last action is one "having an impact on the status", so reads do not move it.
+  const lastAction = consent.status_changed_at;
   return {
     access: consent.access as AccountAccess,
     recurringIndicator: consent.recurring,
@@ -614,6 +615,11 @@ export interface AccessRequest {
   attended: boolean;
   /** Usage key within the consent, e.g. "list" or "<accountId>:transactions"; null for a continuation page. */
   usageResource: string | null;
+  /**
+   * The read's own checks that depend on the consent (the 90-day window): run once the consent allows the read,
+   * before it is counted, so a refused read does not use up the daily limit.
+   */
+  beforeCount?: (consent: Consent) => void | Promise<void>;
 }
 
 export interface GrantedAccess {
@@ -662,7 +668,8 @@ export async function authorizeAccess(deps: BankDeps, request: AccessRequest): P
     ? (now.getTime() - consent.last_sca_at.getTime()) / 86_400_000
     : Infinity;
   const firstRead = request.usageResource !== null;
-  if (!consent.sca_required && firstRead && scaAgeDays > SCA_RENEWAL_DAYS) {
+  // Continuation pages too: a page link kept from before must not outlive the SCA it was read under.
+  if (!consent.sca_required && scaAgeDays > SCA_RENEWAL_DAYS) {
     await repo.requireConsentSca(deps.db, consent.id);
     consent.sca_required = true;
   }
@@ -678,6 +685,14 @@ export async function authorizeAccess(deps: BankDeps, request: AccessRequest): P
       "The bank asks for strong customer authentication again: start a new authorisation of this consent.",
     );
   }
+  const access = consent.access as AccountAccess;
+  if (request.accountId !== null && (access.availableAccounts || access.availableAccountsWithBalance)) {
+    // Grants no transactions, so a continuation page never gets this far on such a consent.
+    throw new AppError(
+      "CONSENT_INVALID",
+      "This consent lists the available accounts only (GET /accounts); ask the PSU for access to the account.",
+    );
+  }
   // Granted accounts the PSU can still see: a PSU who lost access at the bank takes the TPP's access along.
   const accounts = found.accounts;
   if (request.accountId !== null && !accounts.get(request.accountId)?.scopes.has(request.scope)) {
@@ -686,6 +701,7 @@ export async function authorizeAccess(deps: BankDeps, request: AccessRequest): P
       await denialReason(deps, consent, request.accountId, request.scope),
     );
   }
+  await request.beforeCount?.(consent);
   if (!request.attended && request.usageResource !== null) {
     const count = await repo.countUsage(deps.db, consent.id, request.usageResource, berlinDate(now));
     if (count > consent.frequency_per_day) {

@@ -230,4 +230,19 @@ export const migrations: Record<string, ForwardMigration> = {
       await sql`create index transactions_by_account_seq on transactions (account_id, seq)`.execute(db);
     },
   },
+  "0005_signing_keys": {
+    /**
+     * The bank's own secrets by purpose, made once at the first start (signing.ts). "page-links" signs the
+     * cursor of every transactions `next` link, so a TPP can follow the links the bank issued but cannot make
+     * one up (another period, another account, a position before the 90 days it may read).
+     */
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table signing_keys (
+          purpose text primary key,
+          secret text not null,
+          created_at timestamptz not null default now()
+        )`.execute(db);
+    },
+  },
 };

@@ -179,6 +179,15 @@ export interface BankDB {
   consent_usage: ConsentUsageTable;
   psu_sessions: PsuSessionTable;
   login_throttle: LoginThrottleTable;
+  signing_keys: SigningKeyTable;
+}
+
+/** A secret of the bank's own, by purpose (signing.ts). */
+export interface SigningKeyTable {
+  purpose: string;
+  /** 32 random bytes, hex. */
+  secret: string;
+  created_at: Generated<Date>;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -11,6 +11,7 @@ import type { BankDB, NewTransaction } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { hashPassword } from "../psus/password.ts";
 import { type ControlsInput, createSandboxControls } from "../sandbox/controls.ts";
+import { signingKey } from "../signing.ts";
 import { registerTpp, TPP_ID_HEADER, TPP_KEY_HEADER } from "../tpps/tpps.service.ts";
 
 /** A clock tests move by hand. */
@@ -68,6 +69,7 @@ export async function createTestBank(
   const deps: BankDeps = {
     db: database.db,
     raw: database.raw,
+    pageLinkKey: await signingKey(database.db, "page-links"),
     clock,
     controls: createSandboxControls(options.controls),
     publicUrl: options.publicUrl ?? "http://bank.test",

@@ -46,8 +46,9 @@ export function nextBookedPage(
 /**
  * The same continuation page, read only while the consent allows the read: the statement carries the checks of
  * consents.authorizeAccess that apply to a continuation page (the consent is the TPP's, valid, not waiting for
- * SCA, not past its validUntil, grants `transactions` on the account, and its PSU may still view the account)
- * and one more, that the consent's last access was recorded since `touchedSince`. No rows means any of these
+ * SCA, its last SCA not older than SCA_RENEWAL_DAYS, not past its validUntil, grants `transactions` on the
+ * account, and its PSU may still view the account) and one more, that the consent's last access was recorded
+ * since `touchedSince`. No rows means any of these
  * failed, or the page is empty; the caller then goes the full way (authorizeAccess, then nextBookedPage), which
  * says why, records the access, or serves the page. Stricter than the guard may be, looser never: the XS2A
  * tests run every refusal on a continuation page.
@@ -60,7 +61,7 @@ export async function guardedNextBookedPage(
   raw: RawReader,
   range: { accountId: string; dateFrom: string; dateTo: string; limit: number },
   after: PageCursor,
-  access: { consentId: string; tppId: string; today: string; touchedSince: Date },
+  access: { consentId: string; tppId: string; today: string; touchedSince: Date; scaSince: Date },
 ): Promise<{ rows: PageRow[]; account: { iban: string; currency: string } | undefined }> {
   const rows = await raw.rows(GUARDED_PAGE_AFTER, [
     ...afterValues(range, after),
@@ -68,6 +69,7 @@ export async function guardedNextBookedPage(
     access.tppId,
     access.today,
     access.touchedSince.toISOString(),
+    access.scaSince.toISOString(),
   ]);
   const first = rows[0];
   const account = first && { iban: first[3].toString("ascii"), currency: first[4].toString("ascii") };
@@ -87,20 +89,26 @@ function afterValues(
   return [range.accountId, range.dateFrom, range.dateTo, range.limit, date, seq, after.maxSeq];
 }
 
-/** An account's pending transactions (few, by nature), all of them, in (booking_date, seq) order. */
-export function pendingTransactions(raw: RawReader, accountId: string, limit: number): Promise<PageRow[]> {
-  return raw.rows(PENDING, [accountId, limit]);
+/**
+ * An account's pending transactions (few, by nature) entered within the period, all of them, in (booking_date,
+ * seq) order: for a pending transaction the spec's dateFrom/dateTo apply to its entry date, kept as booking_date.
+ */
+export function pendingTransactions(
+  raw: RawReader,
+  range: { accountId: string; dateFrom: string; dateTo: string; limit: number },
+): Promise<PageRow[]> {
+  return raw.rows(PENDING, [range.accountId, range.dateFrom, range.dateTo, range.limit]);
 }
 
 // Fixed statements (see fixedStatement): the paging index is (account_id, status, booking_date, seq).
 type Range = [accountId: string, dateFrom: string, dateTo: string, limit: number];
 type After = [afterDate: string, afterSeq: number, maxSeq: number];
 const PAGE_COLUMNS = "t.seq::text, t.booking_date::text, t.xs2a";
-const PENDING = fixedStatement<PageRow, [accountId: string, limit: number]>(
-  "transactions_pending",
+const PENDING = fixedStatement<PageRow, Range>(
+  "transactions_pending_in_period",
   `select ${PAGE_COLUMNS} from transactions t
-  where t.account_id = $1 and t.status = 'pending'
-  order by t.booking_date, t.seq limit $2`,
+  where t.account_id = $1 and t.status = 'pending' and t.booking_date >= $2 and t.booking_date <= $3
+  order by t.booking_date, t.seq limit $4`,
 );
 const AFTER_CONDITION = `t.account_id = $1 and t.status = 'booked' and t.booking_date >= $2 and t.booking_date <= $3
     and (t.booking_date, t.seq) > ($5::date, $6::bigint) and t.seq <= $7`;
@@ -114,7 +122,15 @@ const PAGE_AFTER = fixedStatement<PageRow, [...Range, ...After]>(
 // InitPlan), the check first, and skips the scan when it fails. (Joining accounts instead cost ~40 µs per page.)
 const GUARDED_PAGE_AFTER = fixedStatement<
   [...PageRow, iban: Buffer, currency: Buffer],
-  [...Range, ...After, consentId: string, tppId: string, today: string, touchedSince: string]
+  [
+    ...Range,
+    ...After,
+    consentId: string,
+    tppId: string,
+    today: string,
+    touchedSince: string,
+    scaSince: string,
+  ]
 >(
   "transactions_guarded_page_after",
   `select ${PAGE_COLUMNS},
@@ -126,7 +142,8 @@ const GUARDED_PAGE_AFTER = fixedStatement<
       join consent_accounts ca on ca.consent_id = c.id and ca.account_id = $1 and ca.scope = 'transactions'
       join memberships m on m.psu_id = c.psu_id and m.account_id = $1 and m.can_view
       where c.id = $8 and c.tpp_id = $9 and c.status = 'valid' and not c.sca_required
-        and c.valid_until >= $10::date and c.last_accessed_at >= $11::timestamptz)
+        and c.valid_until >= $10::date and c.last_accessed_at >= $11::timestamptz
+        and c.last_sca_at >= $12::timestamptz)
   order by t.booking_date, t.seq limit $4`,
 );
 // The uncorrelated subquery runs once per statement (an InitPlan), not per row.
@@ -162,7 +179,7 @@ export async function firstBookedPage(
 export function findTransaction(db: Kysely<BankDB>, accountId: string, transactionId: string) {
   return db
     .selectFrom("transactions")
-    .select("xs2a")
+    .select(["xs2a", "booking_date"])
     .where("account_id", "=", accountId)
     .where("transaction_id", "=", transactionId)
     .executeTakeFirst();

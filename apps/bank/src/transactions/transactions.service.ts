@@ -1,34 +1,69 @@
 import { z } from "zod";
 import { berlinDate, isCalendarDate } from "../clock.ts";
-import { TOUCH_INTERVAL_MS } from "../consents/consents.service.ts";
+import { SCA_RENEWAL_DAYS, TOUCH_INTERVAL_MS } from "../consents/consents.service.ts";
 import type { Account } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { sign, verified } from "../signing.ts";
 import * as repo from "./transactions.repository.ts";
 
 const cursorSchema = z.object({
   c: z.string(),
+  a: z.string(),
+  f: z.string(),
+  t: z.string(),
   d: z.string().refine(isCalendarDate),
   s: z.number().int(),
   m: z.number().int(),
 });
 
-export function encodeCursor(consentId: string, cursor: repo.PageCursor): string {
-  return Buffer.from(
-    JSON.stringify({ c: consentId, d: cursor.date, s: cursor.seq, m: cursor.maxSeq }),
-  ).toString("base64url");
+/** What a page link is for: the consent, account and period of the read that began with the first page. */
+export interface PageLinkScope {
+  consentId: string;
+  accountId: string;
+  dateFrom: string;
+  dateTo: string;
 }
 
-/** A page link only works with the consent it was issued for. */
-export function decodeCursor(consentId: string, text: string): repo.PageCursor {
-  let parsed: z.infer<typeof cursorSchema>;
+/**
+ * The `page` parameter of a `next` link: where the next page starts, and the read it belongs to, signed with the
+ * bank's key. A TPP can follow the links the bank issued, but cannot make one up: a page link skips the checks of
+ * a first page (the 90-day window, the daily limit), so one for another account or an older period would read
+ * what the first page refused.
+ */
+export function encodeCursor(key: Buffer, scope: PageLinkScope, cursor: repo.PageCursor): string {
+  const text = JSON.stringify({
+    c: scope.consentId,
+    a: scope.accountId,
+    f: scope.dateFrom,
+    t: scope.dateTo,
+    d: cursor.date,
+    s: cursor.seq,
+    m: cursor.maxSeq,
+  });
+  return sign(key, Buffer.from(text).toString("base64url"));
+}
+
+/** A page link only works as issued: with its consent, on its account, for its period. */
+export function decodeCursor(key: Buffer, scope: PageLinkScope, page: string): repo.PageCursor {
+  const text = verified(key, page);
+  let parsed: z.infer<typeof cursorSchema> | undefined;
   try {
-    parsed = cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
-  } catch {
+    if (text !== undefined)
+      parsed = cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
+  } catch {}
+  if (!parsed) {
     throw new AppError("FORMAT_ERROR", "The page parameter is not one this bank issued.", { path: "page" });
   }
-  if (parsed.c !== consentId) {
+  if (parsed.c !== scope.consentId) {
     throw new AppError("FORMAT_ERROR", "The page link belongs to another consent.", { path: "page" });
+  }
+  if (parsed.a !== scope.accountId || parsed.f !== scope.dateFrom || parsed.t !== scope.dateTo) {
+    throw new AppError(
+      "FORMAT_ERROR",
+      "The page link belongs to another account or period: follow the next link as the bank issued it.",
+      { path: "page" },
+    );
   }
   return { date: parsed.d, seq: parsed.s, maxSeq: parsed.m };
 }
@@ -96,17 +131,12 @@ export function parseTransactionQuery(
  */
 export async function readTransactions(
   deps: BankDeps,
-  params: { consentId: string; account: Account; query: TransactionQuery; earliest: string | null },
+  params: { consentId: string; account: Account; query: TransactionQuery },
 ): Promise<TransactionsPage> {
   const { account, query, consentId } = params;
-  const after = query.page ? decodeCursor(consentId, query.page) : null;
-  if (!after && params.earliest && query.dateFrom < params.earliest) {
-    throw new AppError(
-      "PERIOD_INVALID",
-      `Without a fresh SCA only transactions from ${params.earliest} on can be read; authorise the consent again for older ones.`,
-      { path: "dateFrom" },
-    );
-  }
+  const after = query.page
+    ? decodeCursor(deps.pageLinkKey, linkScope(consentId, account.id, query), query.page)
+    : null;
   let booked: Buffer[] | undefined;
   let next: string | undefined;
   if (query.bookingStatus !== "pending") {
@@ -126,7 +156,8 @@ export async function readTransactions(
   }
   let pending: Buffer[] | undefined;
   if (query.bookingStatus !== "booked" && !after) {
-    pending = (await repo.pendingTransactions(deps.raw, account.id, 10_000)).map(repo.xs2aOf);
+    const range = { accountId: account.id, dateFrom: query.dateFrom, dateTo: query.dateTo, limit: 10_000 };
+    pending = (await repo.pendingTransactions(deps.raw, range)).map(repo.xs2aOf);
   }
   return {
     account: { iban: account.iban, currency: account.currency },
@@ -152,7 +183,7 @@ export async function readGuardedContinuationPage(
   if (!query.page || query.bookingStatus === "pending") return undefined;
   let after: repo.PageCursor;
   try {
-    after = decodeCursor(consentId, query.page);
+    after = decodeCursor(deps.pageLinkKey, linkScope(consentId, accountId, query), query.page);
   } catch {
     return undefined;
   }
@@ -169,6 +200,7 @@ export async function readGuardedContinuationPage(
       // The full guard records the access when the last one is more than TOUCH_INTERVAL_MS old; the statement
       // serves only while it is not, so every access due to be recorded goes the full way.
       touchedSince: new Date(now.getTime() - TOUCH_INTERVAL_MS),
+      scaSince: new Date(now.getTime() - SCA_RENEWAL_DAYS * 86_400_000),
     },
   );
   if (!account) return undefined;
@@ -181,6 +213,27 @@ export async function readGuardedContinuationPage(
     pageSize,
   });
   return { account, booked, pending: undefined, links: links(deps, accountId, next) };
+}
+
+const linkScope = (consentId: string, accountId: string, query: TransactionQuery): PageLinkScope => ({
+  consentId,
+  accountId,
+  dateFrom: query.dateFrom,
+  dateTo: query.dateTo,
+});
+
+/**
+ * The 90-day rule of a first transactions page: without a fresh SCA (`earliest`, consents.earliestReadableDate)
+ * only bookings from `earliest` on can be read. Checked by the guard before the read is counted.
+ */
+export function checkPeriod(query: TransactionQuery, earliest: string | null) {
+  if (!query.page && earliest && query.dateFrom < earliest) {
+    throw new AppError(
+      "PERIOD_INVALID",
+      `Without a fresh SCA only transactions from ${earliest} on can be read; authorise the consent again for older ones.`,
+      { path: "dateFrom" },
+    );
+  }
 }
 
 /** The booked rows of one page and, to tell whether more remain, one row beyond it. */
@@ -211,7 +264,10 @@ function bookedPage(
       bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
       dateFrom: query.dateFrom,
       dateTo: query.dateTo,
-      page: encodeCursor(page.consentId, { ...repo.positionAfter(last), maxSeq: page.maxSeq }),
+      page: encodeCursor(deps.pageLinkKey, linkScope(page.consentId, page.accountId, query), {
+        ...repo.positionAfter(last),
+        maxSeq: page.maxSeq,
+      }),
     });
     next = `${accountUrl(deps, page.accountId)}/transactions?${nextQuery}`;
   }
@@ -260,10 +316,28 @@ export function transactionsResponseBody(page: TransactionsPage, balances?: unkn
 }
 const COMMA = Buffer.from(",");
 
-export async function readTransactionDetails(deps: BankDeps, account: Account, transactionId: string) {
-  const row = await repo.findTransaction(deps.db, account.id, transactionId);
+/**
+ * One transaction's details, within the same window as the transactions list: without a fresh SCA a booking
+ * older than `earliest` (consents.earliestReadableDate) is refused as a list from that date would be.
+ */
+export async function readTransactionDetails(
+  deps: BankDeps,
+  params: { accountId: string; transactionId: string; earliest: string | null },
+) {
+  const row = await repo.findTransaction(deps.db, params.accountId, params.transactionId);
   if (!row) {
-    throw new AppError("RESOURCE_UNKNOWN", "No such transaction on this account.", { path: "transactionId" });
+    // 403: the spec's status for an unknown resource in the path other than the account.
+    throw new AppError("RESOURCE_UNKNOWN", "No such transaction on this account.", {
+      path: "transactionId",
+      status: 403,
+    });
+  }
+  if (params.earliest && row.booking_date < params.earliest) {
+    throw new AppError(
+      "PERIOD_INVALID",
+      `Without a fresh SCA only transactions from ${params.earliest} on can be read; authorise the consent again for older ones.`,
+      { path: "transactionId" },
+    );
   }
   // The schema nests the transaction twice (transactionsDetails.transactionDetails), unlike the spec's example.
   return `{"transactionsDetails":{"transactionDetails":${row.xs2a}}}`;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIP } from "node:net";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context, MiddlewareHandler } from "hono";
 import type { BankDeps } from "../deps.ts";
@@ -24,6 +25,39 @@ export function requestId(): MiddlewareHandler<Xs2aEnv> {
       throw new AppError("FORMAT_ERROR", "X-Request-ID must be a UUID.", { path: "X-Request-ID" });
     await next();
   };
+}
+
+/**
+ * Headers every XS2A request may carry, checked once for all endpoints: PSU-IP-Address is an IP address (the
+ * spec's ipv4, and IPv6, which real PSUs have), and Accept, when sent, admits JSON, the only format this bank
+ * answers in (406 REQUESTED_FORMATS_INVALID otherwise).
+ */
+export function checkHeaders(): MiddlewareHandler<Xs2aEnv> {
+  return async (c, next) => {
+    const ip = c.req.header("PSU-IP-Address");
+    if (ip && !isIP(ip)) {
+      throw new AppError("FORMAT_ERROR", "PSU-IP-Address is not an IP address.", { path: "PSU-IP-Address" });
+    }
+    const accept = c.req.header("Accept");
+    if (accept && !acceptsJson(accept)) {
+      throw new AppError(
+        "REQUESTED_FORMATS_INVALID",
+        `This bank answers in application/json only, not ${accept}.`,
+        {
+          path: "Accept",
+        },
+      );
+    }
+    await next();
+  };
+}
+
+function acceptsJson(accept: string): boolean {
+  return accept.split(",").some((range) => {
+    const [type = "", ...params] = range.split(";").map((part) => part.trim().toLowerCase());
+    const refused = params.some((p) => /^q=0(\.0*)?$/.test(p));
+    return !refused && (type === "application/json" || type === "application/*" || type === "*/*");
+  });
 }
 
 /**
@@ -92,8 +126,10 @@ export async function maybeTruncate(
     "Content-Length": String(body.length),
     "X-Request-ID": c.get("requestId"),
   });
-  outgoing.write(body.subarray(0, Math.floor(body.length / 2)));
-  outgoing.socket?.destroy();
+  // Close only once the half has left: destroying the socket right after write() threw away what was still
+  // queued in Node, so the client saw a reset with no status line at all instead of a short body.
+  const socket = outgoing.socket;
+  outgoing.write(body.subarray(0, Math.floor(body.length / 2)), () => socket?.destroySoon());
   return RESPONSE_ALREADY_SENT;
 }
 

@@ -7,6 +7,7 @@ import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { requireRole } from "../tpps/tpps.service.ts";
 import {
+  checkPeriod,
   parseTransactionQuery,
   readGuardedContinuationPage,
   readTransactionDetails,
@@ -16,6 +17,7 @@ import {
 } from "../transactions/transactions.service.ts";
 import {
   booleanHeader,
+  checkHeaders,
   identifyTpp,
   maybeTruncate,
   psuIpAddress,
@@ -27,7 +29,7 @@ import {
 /** The Berlin Group NextGenPSD2 1.3.12 account-information interface, mounted at /xs2a/v1. */
 export function xs2aRoutes(deps: BankDeps) {
   const app = new Hono<Xs2aEnv>();
-  app.use("*", requestId(), sandboxFaults(deps), identifyTpp(deps));
+  app.use("*", requestId(), checkHeaders(), sandboxFaults(deps), identifyTpp(deps));
 
   const scaPreferences = (c: Context<Xs2aEnv>) => ({
     psuId: c.req.header("PSU-ID") || undefined,
@@ -107,6 +109,7 @@ export function xs2aRoutes(deps: BankDeps) {
     accountId: string | null,
     scope: ConsentScope,
     usage: string | null,
+    beforeCount?: consents.AccessRequest["beforeCount"],
   ) {
     requireRole(c.get("tpp"), "PSP_AI");
     const consentId = c.req.header("Consent-ID");
@@ -122,6 +125,7 @@ export function xs2aRoutes(deps: BankDeps) {
       scope,
       attended: psuIpAddress(c) !== undefined,
       usageResource: usage,
+      beforeCount,
     });
     const entry = accountId === null ? undefined : granted.accounts.get(accountId);
     return { granted, account: entry?.account, scopes: entry?.scopes ?? new Set<ConsentScope>() };
@@ -183,13 +187,9 @@ export function xs2aRoutes(deps: BankDeps) {
       id,
       "transactions",
       query.page ? null : `${id}:transactions`,
+      (consent) => checkPeriod(query, consents.earliestReadableDate(deps, consent)),
     );
-    const page = await readTransactions(deps, {
-      consentId: granted.consent.id,
-      account: account!,
-      query,
-      earliest: consents.earliestReadableDate(deps, granted.consent),
-    });
+    const page = await readTransactions(deps, { consentId: granted.consent.id, account: account!, query });
     const balances =
       query.withBalance && !query.page && scopes.has("balances")
         ? await balancesOf(deps, account!)
@@ -199,8 +199,16 @@ export function xs2aRoutes(deps: BankDeps) {
 
   app.get("/accounts/:accountId/transactions/:transactionId", async (c) => {
     const id = accountIdParam(c);
-    const { account } = await access(c, id, "transactions", `${id}:transactions`);
-    return jsonText(c, await readTransactionDetails(deps, account!, c.req.param("transactionId")));
+    let details: string | undefined;
+    // Found and inside the 90-day window before the read is counted.
+    await access(c, id, "transactions", `${id}:transactions`, async (consent) => {
+      details = await readTransactionDetails(deps, {
+        accountId: id,
+        transactionId: c.req.param("transactionId"),
+        earliest: consents.earliestReadableDate(deps, consent),
+      });
+    });
+    return jsonText(c, details!);
   });
 
   return app;

@@ -336,6 +336,189 @@ describe("PSD2 access rules", () => {
     expect((await read("/accounts", consentId)).status).toBe(200);
   });
 
+  it("follows only the page links it issued: a made-up or altered link reads nothing the first page refused", async () => {
+    const { encodeCursor } = await import("../transactions/transactions.service.ts");
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    await addTransactions(bank.db, account.id, [
+      { booking_date: "2026-06-01", amount_minor: 5000, transaction_id: "OLD-PAGED" },
+      ...Array.from({ length: 150 }, (_, i) => ({ booking_date: "2026-10-01", amount_minor: i + 1 })),
+    ]);
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.set("2026-11-23T12:30:00Z"); // the SCA is no longer fresh: 90 days back at most
+      const first = await read(
+        `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-08-25`,
+        consentId,
+        false,
+      );
+      const next = first.body.transactions._links.next.href as string;
+      const refusedAs = async (path: string, text: RegExp) => {
+        const response = await read(path, consentId, false);
+        expect(response.status).toBe(400);
+        expect(response.body.tppMessages[0]).toMatchObject({ code: "FORMAT_ERROR", path: "page" });
+        expect(response.body.tppMessages[0].text).toMatch(text);
+      };
+      // The link's period widened to before the 90 days.
+      await refusedAs(
+        next.replace("dateFrom=2026-08-25", "dateFrom=2026-05-01"),
+        /another account or period/,
+      );
+      // A cursor made up by the TPP, unsigned, signed with another key, or with its signature altered.
+      const scope = { consentId, accountId: account.id, dateFrom: "2026-05-01", dateTo: "2026-11-23" };
+      const old = { date: "2026-05-01", seq: 0, maxSeq: 1e12 };
+      const withPage = (page: string) =>
+        `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-05-01&dateTo=2026-11-23&page=${page}`;
+      const unsigned = Buffer.from(
+        JSON.stringify({
+          c: consentId,
+          a: account.id,
+          f: "2026-05-01",
+          t: "2026-11-23",
+          d: "2026-05-01",
+          s: 0,
+          m: 1e12,
+        }),
+      ).toString("base64url");
+      await refusedAs(withPage(unsigned), /not one this bank issued/);
+      await refusedAs(withPage(encodeCursor(Buffer.alloc(32, 7), scope, old)), /not one this bank issued/);
+      const genuine = encodeCursor(bank.deps.pageLinkKey, scope, old);
+      const flipped = `${genuine.slice(0, -1)}${genuine.endsWith("A") ? "B" : "A"}`;
+      await refusedAs(withPage(flipped), /not one this bank issued/);
+      // The link as issued is served, and the refused ones did not count as reads.
+      const second = await read(next, consentId, false);
+      expect(second.status).toBe(200);
+      expect(second.body.transactions.booked).toHaveLength(50);
+      const all = [...first.body.transactions.booked, ...second.body.transactions.booked];
+      expect(all.map((t: { transactionId: string }) => t.transactionId)).not.toContain("OLD-PAGED");
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("counts only reads it serves: a refused read leaves the daily limit as it was", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    await addTransactions(bank.db, account.id, [
+      { booking_date: "2026-06-01", amount_minor: 5000, transaction_id: "OLD-COUNTED" },
+    ]);
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.set("2026-11-23T12:30:00Z");
+      const tooOld = `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-05-01`;
+      for (let i = 0; i < 4; i++) {
+        expect((await read(tooOld, consentId, false)).body.tppMessages[0].code).toBe("PERIOD_INVALID");
+        const unknown = await read(`/accounts/${account.id}/transactions/NO-SUCH-ID`, consentId, false);
+        expect(unknown.status).toBe(403);
+        expect(unknown.body.tppMessages[0]).toMatchObject({
+          code: "RESOURCE_UNKNOWN",
+          path: "transactionId",
+        });
+      }
+      const recent = `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01`;
+      for (let i = 0; i < 4; i++) expect((await read(recent, consentId, false)).status).toBe(200);
+      expect((await read(recent, consentId, false)).body.tppMessages[0].code).toBe("ACCESS_EXCEEDED");
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("keeps one transaction's details to the same 90 days as the list, and lists pending entries by entry date", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    await addTransactions(bank.db, account.id, [
+      { booking_date: "2026-06-01", amount_minor: 5000, transaction_id: "OLD-DETAIL" },
+      { booking_date: "2026-11-20", amount_minor: -499, status: "pending", transaction_id: "PEND-NOV" },
+    ]);
+    const detail = () => read(`/accounts/${account.id}/transactions/OLD-DETAIL`, consentId);
+    expect((await detail()).status).toBe(200); // right after SCA
+    const pending = async (from: string, to: string) =>
+      (
+        await read(
+          `/accounts/${account.id}/transactions?bookingStatus=pending&dateFrom=${from}&dateTo=${to}`,
+          consentId,
+        )
+      ).body.transactions.pending.map((t: { transactionId: string }) => t.transactionId);
+    expect(await pending("2026-10-01", "2026-10-31")).toEqual([]);
+    expect(await pending("2026-11-01", "2026-11-23")).toEqual(["PEND-NOV"]);
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.set("2026-11-23T12:30:00Z");
+      const denied = await detail();
+      expect(denied.status).toBe(400);
+      expect(denied.body.tppMessages[0].code).toBe("PERIOD_INVALID");
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("ends a continuation link with the SCA it was read under, once that is 180 days old", async () => {
+    const { customer, consentId } = await connected();
+    const account = customer.accounts[0]!;
+    await addTransactions(
+      bank.db,
+      account.id,
+      Array.from({ length: 150 }, (_, i) => ({ booking_date: "2026-10-01", amount_minor: i + 1 })),
+    );
+    const first = await read(
+      `/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01`,
+      consentId,
+    );
+    const next = first.body.transactions._links.next.href as string;
+    expect((await read(next, consentId)).status).toBe(200);
+    // Within the minute the one statement serves continuation pages; it must refuse as the guard does.
+    await bank.db
+      .updateTable("consents")
+      .set({ last_sca_at: new Date(bank.clock.now().getTime() - 181 * 86_400_000) })
+      .where("id", "=", consentId)
+      .execute();
+    const denied = await read(next, consentId);
+    expect(denied.status).toBe(401);
+    expect(denied.body.tppMessages[0].text).toMatch(/authentication again/);
+  });
+
+  it("lets a consent for the available accounts list them and read nothing else", async () => {
+    const customer = await createCustomer(bank.db, { accounts: 2, openingBalance: 100_000 });
+    for (const access of [
+      { availableAccounts: "allAccounts" },
+      { availableAccountsWithBalance: "allAccounts" },
+    ]) {
+      const created = await createConsent(
+        JSON.stringify({
+          access,
+          recurringIndicator: false,
+          validUntil: "2026-11-23",
+          frequencyPerDay: 1,
+          combinedServiceIndicator: false,
+        }),
+      );
+      expect(created.status).toBe(201);
+      await completeRedirectSca(bank, created.body._links.scaRedirect.href, customer);
+      const id = created.body.consentId as string;
+      expect((await read("/accounts", id)).body.accounts).toHaveLength(2);
+      const account = customer.accounts[0]!.id;
+      for (const path of [`/accounts/${account}`, `/accounts/${account}/balances`]) {
+        const denied = await read(path, id);
+        expect(denied.status).toBe(401);
+        expect(denied.body.tppMessages[0].text).toMatch(/available accounts only/);
+      }
+    }
+  });
+
+  it("moves lastActionDate when the status changes, not when the TPP reads", async () => {
+    const { customer, consentId } = await connected();
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.advanceDays(2);
+      expect((await read(`/accounts/${customer.accounts[0]!.id}/balances`, consentId)).status).toBe(200);
+      expect((await bank.xs2a(`/consents/${consentId}`)).body.lastActionDate).toBe("2026-11-23");
+      await bank.xs2a(`/consents/${consentId}`, { method: "DELETE" });
+      expect((await bank.xs2a(`/consents/${consentId}`)).body.lastActionDate).toBe("2026-11-25");
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
   it("asks for SCA again at random when the sandbox says so, until the PSU authenticates", async () => {
     const { customer, consentId } = await connected();
     bank.deps.controls.set({ scaAgainRate: 1 });
@@ -480,7 +663,16 @@ describe("transactions", () => {
       "CONSENT_INVALID",
       /does not cover this account/,
     );
-    const cursor = encodeCursor(paged.consentId, { date: "2026-09-01", seq: 0, maxSeq: 1e9 });
+    const cursor = encodeCursor(
+      bank.deps.pageLinkKey,
+      {
+        consentId: paged.consentId,
+        accountId: second.account.id,
+        dateFrom: "2026-09-01",
+        dateTo: "2026-11-23",
+      },
+      { date: "2026-09-01", seq: 0, maxSeq: 1e9 },
+    );
     const forged = `/accounts/${second.account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01&page=${cursor}`;
     await refused(await read(forged, second.consentId), 400, "FORMAT_ERROR", /another consent/);
     await refused(await read(forged, paged.consentId), 401, "CONSENT_INVALID", /does not cover this account/);
@@ -495,7 +687,8 @@ describe("transactions", () => {
       );
     const linkFor = (consentId: string, accountId: string) =>
       `/accounts/${accountId}/transactions?bookingStatus=booked&dateFrom=2026-09-01&page=${encodeCursor(
-        consentId,
+        bank.deps.pageLinkKey,
+        { consentId, accountId, dateFrom: "2026-09-01", dateTo: "2026-11-23" },
         { date: "2026-09-01", seq: 0, maxSeq: 1e12 },
       )}`;
     // Transactions granted on the main account only, balances on both.
@@ -559,7 +752,16 @@ describe("transactions", () => {
     paged = await pagedConsent();
     const badDate = linkFor(paged.consentId, paged.account.id).replace(
       /page=[^&]+/,
-      `page=${Buffer.from(JSON.stringify({ c: paged.consentId, d: "2026-99-99", s: 0, m: 1 })).toString("base64url")}`,
+      `page=${encodeCursor(
+        bank.deps.pageLinkKey,
+        {
+          consentId: paged.consentId,
+          accountId: paged.account.id,
+          dateFrom: "2026-09-01",
+          dateTo: "2026-11-23",
+        },
+        { date: "2026-99-99", seq: 0, maxSeq: 1 },
+      )}`,
     );
     await refused(await read(badDate, paged.consentId), 400, "FORMAT_ERROR", /not one this bank issued/);
     await revokeByPsu(bank.deps, paged.customer.psuId, paged.consentId);
@@ -757,6 +959,28 @@ describe("bad requests", () => {
         400,
         "FORMAT_ERROR",
         "PSU-IP-Address",
+      ],
+      [
+        createConsent(consentBody([account.iban]), { "PSU-IP-Address": "not-an-ip" }),
+        400,
+        "FORMAT_ERROR",
+        "PSU-IP-Address",
+      ],
+      [
+        bank.xs2a(`/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=2026-11-01`, {
+          headers: { "Consent-ID": consentId, Accept: "application/xml" },
+        }),
+        406,
+        "REQUESTED_FORMATS_INVALID",
+        "Accept",
+      ],
+      [
+        bank.xs2a("/accounts", {
+          headers: { "Consent-ID": consentId, Accept: "application/json;q=0, text/html" },
+        }),
+        406,
+        "REQUESTED_FORMATS_INVALID",
+        "Accept",
       ],
       [createConsent("{not json"), 400, "FORMAT_ERROR", "body"],
       [createConsent(JSON.stringify({ access: {}, recurringIndicator: true })), 400, "FORMAT_ERROR"],

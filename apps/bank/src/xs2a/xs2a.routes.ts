@@ -30,6 +30,11 @@ import {
 export function xs2aRoutes(deps: BankDeps) {
   const app = new Hono<Xs2aEnv>();
   app.use("*", requestId(), checkHeaders(), sandboxFaults(deps), identifyTpp(deps));
+  // Every endpoint here is account information: consents and their authorisations as much as the reads.
+  app.use("*", async (c, next) => {
+    requireRole(c.get("tpp"), "PSP_AI");
+    await next();
+  });
 
   const scaPreferences = (c: Context<Xs2aEnv>) => ({
     psuId: c.req.header("PSU-ID") || undefined,
@@ -42,7 +47,6 @@ export function xs2aRoutes(deps: BankDeps) {
   });
 
   app.post("/consents", async (c) => {
-    requireRole(c.get("tpp"), "PSP_AI");
     const prefs = scaPreferences(c);
     if (!prefs.psuIpAddress) {
       throw new AppError("FORMAT_ERROR", "The header PSU-IP-Address is missing.", { path: "PSU-IP-Address" });
@@ -111,7 +115,6 @@ export function xs2aRoutes(deps: BankDeps) {
     usage: string | null,
     beforeCount?: consents.AccessRequest["beforeCount"],
   ) {
-    requireRole(c.get("tpp"), "PSP_AI");
     const consentId = c.req.header("Consent-ID");
     if (!consentId)
       throw new AppError("FORMAT_ERROR", "The header Consent-ID is missing.", { path: "Consent-ID" });
@@ -171,7 +174,6 @@ export function xs2aRoutes(deps: BankDeps) {
     // A continuation page is read with its access check in one statement; anything else, or a continuation
     // page that statement does not serve, takes the full guard.
     const consentId = c.req.header("Consent-ID");
-    requireRole(c.get("tpp"), "PSP_AI");
     if (query.page && consentId && isAccountId(id)) {
       const page = await readGuardedContinuationPage(deps, {
         tppId: c.get("tpp").id,

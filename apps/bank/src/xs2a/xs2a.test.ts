@@ -212,6 +212,25 @@ describe("consent lifecycle", () => {
     expect(denied.body.tppMessages[0].code).toBe("CONSENT_UNKNOWN");
   });
 
+  it("serves account information, consents included, only to a TPP with the role PSP_AI", async () => {
+    const { consentId } = await connected();
+    const payments = { id: "PSDDE-BAFIN-900004", key: "payments-tpp-key-0123456789" };
+    const { registerTpp } = await import("../tpps/tpps.service.ts");
+    await registerTpp(bank.db, { ...payments, name: "Payments only", roles: ["PSP_PI"] });
+    for (const [path, method] of [
+      ["/accounts", "GET"],
+      [`/consents/${consentId}`, "GET"],
+      [`/consents/${consentId}/status`, "GET"],
+      [`/consents/${consentId}/authorisations`, "GET"],
+      [`/consents/${consentId}`, "DELETE"],
+    ] as const) {
+      const denied = await bank.xs2a(path, { method, tpp: payments, headers: { "Consent-ID": consentId } });
+      expect(denied.status).toBe(401);
+      expect(denied.body.tppMessages[0].code).toBe("ROLE_INVALID");
+    }
+    expect((await bank.xs2a(`/consents/${consentId}/status`)).body.consentStatus).toBe("valid");
+  });
+
   it("supports decoupled SCA, confirmed by the PSU in the bank's app", async () => {
     const customer = await createCustomer(bank.db);
     const created = await createConsent(consentBody([customer.accounts[0]!.iban]), {

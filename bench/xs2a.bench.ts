@@ -4,8 +4,10 @@
  * 1. Seeds N (default 1,000,000) transactions over 10 accounts into a fresh PostgreSQL database (goal ≤ 60 s).
  * 2. Starts the bank on it, connects a TPP (consent + redirect SCA with plain form posts).
  * 3. Loads it from a second process (autocannon) on loopback: two bare JSON routes of the same framework
- *    (the bank's GET /health, tiny; and a route that sends one of our pages from memory, same size), then
- *    real continuation pages of 100 transactions of the last 90 days. Each phase runs unmeasured for a
+ *    (the bank's GET /health, tiny; and a route that sends one of our pages from memory, same size), the
+ *    floor of any route that reads its page from the database per request (the same bytes as one row, read
+ *    by primary key over a raw reader, no checks), then real continuation pages of 100 transactions of the
+ *    last 90 days. Each phase runs unmeasured for a
  *    warm-up first (2 s), then reports req/s, p99 and CPU per request (this process, which is the bank, and
  *    the database's backends). Last, the same pages' database read alone, without HTTP, in this process
  *    (`readGuardedContinuationPage`, 16 at a time): what the read allows on this machine before any HTTP.

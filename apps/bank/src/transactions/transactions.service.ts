@@ -44,14 +44,18 @@ export function encodeCursor(key: Buffer, scope: PageLinkScope, cursor: repo.Pag
   return sign(key, Buffer.from(text).toString("base64url"));
 }
 
+function parseCursor(text: string | undefined) {
+  if (text === undefined) return undefined;
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
 /** A page link only works as issued: with its consent, on its account, for its period. */
 export function decodeCursor(key: Buffer, scope: PageLinkScope, page: string): repo.PageCursor {
-  const text = verified(key, page);
-  let parsed: z.infer<typeof cursorSchema> | undefined;
-  try {
-    if (text !== undefined)
-      parsed = cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
-  } catch {}
+  const parsed = parseCursor(verified(key, page));
   if (!parsed) {
     throw new AppError("FORMAT_ERROR", "The page parameter is not one this bank issued.", { path: "page" });
   }

@@ -1,9 +1,11 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { BankDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { sandboxRoutes } from "./sandbox/sandbox.routes.ts";
 import { scaRoutes } from "./sca/sca.routes.ts";
+import { translator } from "./web/i18n.ts";
 import { errorPage } from "./web/layout.ts";
+import { securityHeaders } from "./web/session.ts";
 import { webRoutes } from "./web/web.routes.ts";
 import { tppMessages } from "./xs2a/xs2a.middleware.ts";
 import { xs2aRoutes } from "./xs2a/xs2a.routes.ts";
@@ -16,13 +18,18 @@ export function createApp(deps: BankDeps) {
   app.route("/xs2a/v1", xs2aRoutes(deps));
   app.route("/sca", scaRoutes(deps));
   if (deps.sandboxApi) app.route("/sandbox", sandboxRoutes(deps));
+  // The sandbox API is JSON both ways: its errors too, with the field they are about.
+  const isSandboxApi = (c: Context) =>
+    deps.sandboxApi && (c.req.path === "/sandbox" || c.req.path.startsWith("/sandbox/"));
   app.route("/", webRoutes(deps));
 
   app.notFound((c) => {
     if (c.req.path.startsWith("/xs2a/")) {
       return c.json(tppMessages("SERVICE_INVALID", "This endpoint does not exist."), 405);
     }
-    return c.html(errorPage(c, 404, "Not found"), 404);
+    if (isSandboxApi(c)) return c.json(sandboxError("RESOURCE_UNKNOWN", "No such sandbox endpoint."), 404);
+    securityHeaders(c);
+    return c.html(errorPage(c, 404, translator(c).t("web.notFound")), 404);
   });
 
   // The one error boundary: AppErrors become tppMessages (XS2A) or a page (web); anything else is logged
@@ -36,7 +43,14 @@ export function createApp(deps: BankDeps) {
       if (xs2a) {
         return c.json(tppMessages(error.code, error.message, error.path), error.status as 400);
       }
-      return c.html(errorPage(c, error.status, error.message), error.status as 400);
+      if (isSandboxApi(c)) {
+        return c.json(sandboxError(error.code, error.message, error.path), error.status as 400);
+      }
+      // The service's text is English, written for TPPs; a page says what happened in the PSU's language.
+      securityHeaders(c);
+      const { t } = translator(c);
+      const text = error.status === 404 ? t("web.notFound") : t("web.requestFailed");
+      return c.html(errorPage(c, error.status, text), error.status as 400);
     }
     deps.log({
       level: "error",
@@ -46,8 +60,14 @@ export function createApp(deps: BankDeps) {
       stack: error instanceof Error ? error.stack : undefined,
     });
     if (xs2a) return c.body(null, 500);
-    return c.html(errorPage(c, 500, "Internal error"), 500);
+    if (isSandboxApi(c)) return c.json(sandboxError("INTERNAL_ERROR", "Internal error."), 500);
+    securityHeaders(c);
+    return c.html(errorPage(c, 500, translator(c).t("web.internalError")), 500);
   });
 
   return app;
+}
+
+function sandboxError(code: string, message: string, path?: string) {
+  return { error: { code, message, ...(path ? { path } : {}) } };
 }

@@ -70,6 +70,37 @@ describe("accounts page", () => {
   });
 });
 
+describe("product names", () => {
+  it("shows the account's product in the page's language; the stored name, which XS2A reports, stays as it is", async () => {
+    const customer = await createCustomer(bank.db, { accounts: 2 });
+    const [main, sub] = customer.accounts;
+    await bank.db
+      .updateTable("accounts")
+      .set({ product: "Business Sub-Account" })
+      .where("id", "=", sub!.id)
+      .execute();
+    const client = await loggedIn(bank, customer);
+
+    const german = textOf(await (await client.get("/")).text());
+    expect(german).toContain("Hauptkonto · Geschäftskonto · EUR");
+    expect(german).toContain("Unterkonto · Geschäfts-Unterkonto · EUR");
+    expect(german).not.toMatch(/Business/);
+    const page = textOf(await (await client.get(`/accounts/${sub!.id}`)).text());
+    expect(page).toContain("· Geschäfts-Unterkonto");
+    expect(page).not.toMatch(/Business/);
+
+    const english = textOf(await (await client.get("/?lang=en")).text());
+    expect(english).toContain("Main account · Business Account · EUR");
+    expect(english).toContain("Sub-account · Business Sub-Account · EUR");
+    const stored = await bank.db
+      .selectFrom("accounts")
+      .select("product")
+      .where("id", "=", main!.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.product).toBe("Business Account");
+  });
+});
+
 describe("transactions page", () => {
   it("lists newest first with pending marked, 50 a page, and pages through all of them exactly once", async () => {
     const customer = await createCustomer(bank.db);

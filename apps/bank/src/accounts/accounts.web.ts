@@ -8,6 +8,7 @@ import { count, money } from "../web/format.ts";
 import { formatDate, type Lang, type MessageKey, translator } from "../web/i18n.ts";
 import { requirePsu, type WebContext, type WebEnv } from "../web/session.ts";
 import { psuErrorPage, psuPage } from "../web/shell.ts";
+import { productLabel } from "./products.ts";
 import {
   type AccountGroup,
   accountOverview,
@@ -110,7 +111,7 @@ function accountCard(c: WebContext, account: PsuAccount, kind: MessageKey) {
       <div>
         <h3 id="account-${account.id}"><a href="/accounts/${account.id}">${account.name}</a>${accountBadges(c, account)}</h3>
         <div class="iban">${formatIban(account.iban)}</div>
-        <small class="muted">${t(kind)} · ${account.product} · ${account.currency}</small>
+        <small class="muted">${t(kind)} · ${productLabel(account.product, t)} · ${account.currency}</small>
       </div>
       <div class="balance${balance < 0 ? " neg" : ""}" aria-label="${t("accounts.balance")}">${money(lang, balance, account.currency)}</div>
     </div>
@@ -224,7 +225,7 @@ function transactionsView(c: WebContext, account: PsuAccount, query: ParsedQuery
         <div>
           <h1 style="margin:0">${account.name}${accountBadges(c, account)}</h1>
           <div class="iban">${formatIban(account.iban)}</div>
-          <small class="muted">${account.businessName} · ${account.product}</small>
+          <small class="muted">${account.businessName} · ${productLabel(account.product, t)}</small>
         </div>
         <div class="balance${account.bookedBalanceMinor < 0 ? " neg" : ""}">
           <small class="muted" style="display:block;font-size:.8rem;font-weight:400">${t("accounts.balance")}</small>

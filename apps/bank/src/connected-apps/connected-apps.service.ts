@@ -27,7 +27,10 @@ export interface ConnectedApp {
   validUntil: string;
   recurring: boolean;
   frequencyPerDay: number;
-  since: Date;
+  /** When the app asked for access. */
+  requestedAt: Date;
+  /** When the PSU first authorised the access (later renewals of SCA do not move it); null if never. */
+  since: Date | null;
   lastAccess: Date | null;
 }
 
@@ -90,7 +93,8 @@ export async function listConnectedApps(deps: BankDeps, psuId: string): Promise<
       validUntil: row.valid_until,
       recurring: row.recurring,
       frequencyPerDay: row.frequency_per_day,
-      since: row.last_sca_at ?? row.created_at,
+      requestedAt: row.created_at,
+      since: row.first_authorised_at ?? null,
       lastAccess: row.last_accessed_at,
     };
   });

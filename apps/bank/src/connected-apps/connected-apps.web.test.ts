@@ -113,6 +113,33 @@ describe("connected apps", () => {
     }
   });
 
+  it("shows since when an app is connected, not the last renewal of SCA", async () => {
+    const start = bank.clock.now().toISOString();
+    try {
+      const { customer, consentId } = await connectedCustomer((ibans) => ({
+        accounts: ibans.map((iban) => ({ iban })),
+      }));
+      // 40 days later the PSU confirms the access again (SCA renewal on the same consent).
+      bank.clock.advanceDays(40);
+      const renewal = await bank.xs2a(`/consents/${consentId}/authorisations`, {
+        method: "POST",
+        body: "{}",
+        headers: { "PSU-IP-Address": "192.0.2.10", "TPP-Redirect-URI": "https://books.test/callback" },
+      });
+      expect(renewal.status).toBe(201);
+      const sca = await completeRedirectSca(bank, renewal.body._links.scaRedirect.href, customer);
+      expect(sca.status).toBe(303);
+
+      const client = await loggedIn(bank, customer);
+      const text = textOf(await (await client.get("/connected-apps")).text());
+      // Connected on 23.11.2026 at 10:00Z (11:00 in Berlin); renewed on 02.01.2027.
+      expect(text).toContain("Verbunden seit 23.11.2026, 11:00");
+      expect(text).not.toContain("Verbunden seit 02.01.2027");
+    } finally {
+      bank.clock.set(start);
+    }
+  });
+
   it("does not show or revoke another PSU's connection", async () => {
     const { consentId } = await connectedCustomer((ibans) => ({ accounts: ibans.map((iban) => ({ iban })) }));
     const intruder = await createCustomer(bank.db);

@@ -115,7 +115,11 @@ function appFacts(c: WebContext, a: ConnectedApp, names: AccountNames) {
   const { t, lang } = translator(c);
   return html`<dl class="facts">
     <dt>${t("apps.scope")}</dt><dd>${scopeList(c, a.scope, names)}</dd>
-    <dt>${t("apps.since")}</dt><dd>${formatDateTime(lang, a.since)}</dd>
+    ${
+      a.since
+        ? html`<dt>${t("apps.since")}</dt><dd>${formatDateTime(lang, a.since)}</dd>`
+        : html`<dt>${t("apps.requested")}</dt><dd>${formatDateTime(lang, a.requestedAt)}</dd>`
+    }
     <dt>${t("apps.validUntil")}</dt><dd>${formatDate(lang, a.validUntil)}</dd>
     <dt>${t("sca.consent.frequency")}</dt>
     <dd>${a.recurring ? t("sca.consent.perDay", { n: a.frequencyPerDay }) : t("sca.consent.oneOff")}</dd>

@@ -151,7 +151,11 @@ export async function updateAuthorisation(
     .execute();
 }
 
-/** Consents a PSU has given, newest first, with the TPP's name (the "Connected apps" page). */
+/**
+ * Consents a PSU has given, newest first, with the TPP's name (the "Connected apps" page) and when the PSU first
+ * authorised each: a renewal of SCA finalises another authorisation, and a finalised one is never written
+ * again, so the earliest finalised is the first.
+ */
 export function listConsentsOfPsu(db: Db, psuId: string) {
   return db
     .selectFrom("consents")
@@ -169,6 +173,14 @@ export function listConsentsOfPsu(db: Db, psuId: string) {
       "tpps.name as tpp_name",
       "tpps.id as tpp_id",
     ])
+    .select((eb) =>
+      eb
+        .selectFrom("authorisations")
+        .select((sub) => sub.fn.min("authorisations.updated_at").as("at"))
+        .whereRef("authorisations.consent_id", "=", "consents.id")
+        .where("authorisations.sca_status", "=", "finalised")
+        .as("first_authorised_at"),
+    )
     .where("consents.psu_id", "=", psuId)
     .orderBy("consents.created_at", "desc")
     .execute();

@@ -3,7 +3,7 @@ import { normalizeIban } from "@kontor/money";
 import type { AccountAccessRequest as AccountAccess, ConsentsRequest } from "@kontor/xs2a";
 import type { Kysely, Transaction } from "kysely";
 import { addDays, berlinDate } from "../clock.ts";
-import type { Account, BankDB, Consent, ConsentScope, ConsentStatus } from "../db/schema.ts";
+import type { Account, BankDB, Consent, ConsentScope, ConsentStatus, ScaStatus } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { attemptLogin } from "../psus/login-throttle.service.ts";
@@ -263,6 +263,17 @@ export async function getConsentInformation(deps: BankDeps, tpp: Tpp, id: string
 
 export async function getConsentStatus(deps: BankDeps, tpp: Tpp, id: string) {
   const consent = await loadConsent(deps, tpp, id);
+  // A consent that waits for a redirect link past its lifetime is rejected now (scaClosedReason), not only
+  // once someone opens the link or asks for the authorisation's status.
+  if (consent.status === "received") {
+    for (const { id: authorisationId } of await repo.listAuthorisationIds(deps.db, id)) {
+      const authorisation = await repo.findAuthorisation(deps.db, id, authorisationId);
+      if (authorisation && isOpen(authorisation.sca_status) && linkExpired(deps, authorisation)) {
+        await scaClosedReason(deps, { consent, authorisation });
+        return { consentStatus: "rejected" as const };
+      }
+    }
+  }
   return { consentStatus: consent.status };
 }
 
@@ -314,7 +325,7 @@ export async function getAuthorisationStatus(
   consentId: string,
   authorisationId: string,
 ) {
-  await loadConsent(deps, tpp, consentId);
+  const consent = await loadConsent(deps, tpp, consentId);
   const authorisation = await repo.findAuthorisation(deps.db, consentId, authorisationId);
   if (!authorisation) {
     throw new AppError("RESOURCE_UNKNOWN", "No such authorisation.", {
@@ -322,11 +333,29 @@ export async function getAuthorisationStatus(
       path: "authorisationId",
     });
   }
+  // A redirect link past its lifetime fails here too, so the TPP need not wait for the PSU to open it (an open
+  // authorisation that cannot go on is failed by scaClosedReason).
+  if (isOpen(authorisation.sca_status) && (await scaClosedReason(deps, { consent, authorisation }))) {
+    return { scaStatus: "failed" as const };
+  }
   return { scaStatus: authorisation.sca_status };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // The PSU's side: redirect pages and the mobile app.
+
+/**
+ * A redirect-SCA link is good for this long from the moment the TPP started the authorisation (measured with
+ * the bank's clock, so the sandbox's clock offset moves it): long enough to log in and find the TAN, short
+ * enough that a link left in a browser history or an e-mail is worth nothing later. Banks use minutes; 30
+ * leaves room for a PSU who first has to look up their login. After it the authorisation fails (scaStatus
+ * failed, as the spec's lifecycle lets the bank end it) and a consent still waiting for it is rejected.
+ */
+export const SCA_LINK_LIFETIME_MINUTES = 30;
+/** The login step's token carries the PSU to the TAN step for this long; after it, as above. */
+export const SCA_STEP_LIFETIME_MINUTES = 10;
+
+const minutes = (n: number) => n * 60_000;
 
 export interface PendingSca {
   consent: Consent;
@@ -362,15 +391,139 @@ export async function loadPendingSca(
   return { consent: await expireIfDue(deps, consent), authorisation, tppName: tpp.name, needsAccountChoice };
 }
 
+/** Why the PSU cannot go on with an authorisation; the SCA pages say it in the PSU's language. */
+export type ScaClosed =
+  /** Finalised, and the consent is in force: the link has done its job. */
+  | "approved"
+  /** Finalised, but the consent has ended since. */
+  | "used"
+  /** Cancelled, three wrong TANs, or given up by the bank. */
+  | "failed"
+  /** The link outlived SCA_LINK_LIFETIME_MINUTES. */
+  | "expired"
+  /** The TAN did not come within SCA_STEP_LIFETIME_MINUTES of the login (only scaConfirm says this). */
+  | "loginExpired"
+  | "consentExpired"
+  /** Rejected, revoked by the PSU or terminated by the TPP. */
+  | "consentEnded";
+
+type ScaRecords = Pick<PendingSca, "consent" | "authorisation">;
+
+function linkExpired(deps: BankDeps, authorisation: PendingSca["authorisation"]): boolean {
+  return (
+    authorisation.sca_approach === "REDIRECT" &&
+    deps.clock.now().getTime() > authorisation.created_at.getTime() + minutes(SCA_LINK_LIFETIME_MINUTES)
+  );
+}
+
+function isOpen(status: ScaStatus): boolean {
+  switch (status) {
+    case "received":
+    case "psuIdentified":
+    case "psuAuthenticated":
+    case "scaMethodSelected":
+    case "started":
+    case "unconfirmed":
+      return true;
+    case "finalised":
+    case "exempted":
+    case "failed":
+      return false;
+    default: {
+      const never: never = status;
+      throw new Error(`unhandled SCA status ${String(never)}`);
+    }
+  }
+}
+
+/** The PSU cancels, or the bank gives up: the authorisation fails, and a consent still waiting for it is rejected. */
+async function giveUp(deps: BankDeps, { consent, authorisation }: ScaRecords) {
+  const now = deps.clock.now();
+  await repo.updateAuthorisation(deps.db, authorisation.id, {
+    sca_status: "failed",
+    step_token_hash: null,
+    now,
+  });
+  if (consent.status === "received") await repo.setConsentStatus(deps.db, consent.id, "rejected", now);
+}
+
+/**
+ * null while the PSU may act on the authorisation, else why not. An open authorisation past its lifetime, or of
+ * a consent that has ended, is failed on the way, so the TPP's status request says so as well.
+ */
+export async function scaClosedReason(deps: BankDeps, pending: ScaRecords): Promise<ScaClosed | null> {
+  const { authorisation, consent } = pending;
+  if (!isOpen(authorisation.sca_status)) {
+    if (authorisation.sca_status !== "failed") return consent.status === "valid" ? "approved" : "used";
+    if (consent.status === "expired") return "consentExpired";
+    return linkExpired(deps, authorisation) ? "expired" : "failed";
+  }
+  const status = consent.status;
+  switch (status) {
+    case "received":
+    case "partiallyAuthorised":
+    case "valid":
+      break;
+    case "expired":
+      await giveUp(deps, pending);
+      return "consentExpired";
+    case "rejected":
+    case "revokedByPsu":
+    case "terminatedByTpp":
+      await giveUp(deps, pending);
+      return "consentEnded";
+    default: {
+      const never: never = status;
+      throw new Error(`unhandled consent status ${String(never)}`);
+    }
+  }
+  if (linkExpired(deps, authorisation)) {
+    await giveUp(deps, pending);
+    return "expired";
+  }
+  return null;
+}
+
+/**
+ * Where the PSU goes back to the TPP: its redirect URI after success, its nok URI (else the redirect URI)
+ * otherwise. Only http(s): the URIs come from the TPP, and anything else never becomes a link or a redirect.
+ */
+export function tppReturnUri(pending: ScaRecords, outcome: "ok" | "nok"): string | undefined {
+  const { redirect_uri: ok, nok_redirect_uri: nok } = pending.authorisation;
+  const uri = outcome === "ok" ? ok : (nok ?? ok);
+  return uri && /^https?:\/\//i.test(uri) ? uri : undefined;
+}
+
+const returnUri = (deps: BankDeps, pending: ScaRecords, outcome: "ok" | "nok") =>
+  tppReturnUri(pending, outcome) ?? deps.publicUrl;
+
+/** Only for the decoupled approval, which has its own page and words; the redirect pages use scaClosedReason. */
 function assertOpen(pending: PendingSca) {
   const status = pending.authorisation.sca_status;
-  if (status === "finalised" || status === "failed" || status === "exempted") {
-    throw new AppError("STATUS_INVALID", `This authorisation is already ${status}.`);
+  if (!isOpen(status)) {
+    throw new AppError(
+      "STATUS_INVALID",
+      status === "failed"
+        ? "This authorisation has already failed."
+        : "This authorisation has already been completed.",
+    );
   }
   if (pending.consent.status !== "received" && pending.consent.status !== "valid") {
     throw new AppError("STATUS_INVALID", `The consent is ${pending.consent.status}.`);
   }
 }
+
+export type ViewableAccount = Awaited<ReturnType<typeof viewableAccounts>>[number];
+
+export type ScaLoginOutcome =
+  | { outcome: "authenticated"; token: string; accounts: ViewableAccount[] }
+  | { outcome: "throttled"; retryAt: Date }
+  | { outcome: "wrongCredentials" }
+  /** The password was right, but the consent is another PSU's. */
+  | { outcome: "otherUser" }
+  /** The consent names an account this PSU cannot see; the authorisation has failed. */
+  | { outcome: "noAccess"; iban: string }
+  | { outcome: "closed"; reason: ScaClosed };
 
 /**
  * The SCA page's login, under the same password throttle as the online-banking login. A throttled attempt
@@ -380,24 +533,39 @@ export async function scaLogin(
   deps: BankDeps,
   pending: PendingSca,
   credentials: { login: string; password: string; address: string },
-): Promise<{ outcome: "authenticated"; token: string } | { outcome: "throttled"; retryAt: Date }> {
-  assertOpen(pending);
+): Promise<ScaLoginOutcome> {
+  const closed = await scaClosedReason(deps, pending);
+  if (closed) return { outcome: "closed", reason: closed };
   const attempt = await attemptLogin(deps, credentials);
   if (attempt.outcome === "throttled") return attempt;
-  if (attempt.outcome === "wrong")
-    throw new AppError("PSU_CREDENTIALS_INVALID", "Login or password is wrong.");
+  if (attempt.outcome === "wrong") return { outcome: "wrongCredentials" };
   const psu = attempt.psu;
-  if (pending.consent.psu_id && pending.consent.psu_id !== psu.id) {
-    throw new AppError("PSU_CREDENTIALS_INVALID", "This consent belongs to another user.");
+  if (pending.consent.psu_id && pending.consent.psu_id !== psu.id) return { outcome: "otherUser" };
+  const accounts = await viewableAccounts(deps, psu.id);
+  // An account the PSU cannot see used to surface only after the TAN; no TAN of this PSU can ever grant it, so
+  // the PSU learns it now, and the TPP gets its answer (a renewal keeps the grant as it is, so it is not asked).
+  if (pending.consent.status !== "valid") {
+    const iban = unseenIban(pending.consent.access as AccountAccess, accounts);
+    if (iban !== undefined) {
+      await giveUp(deps, pending);
+      return { outcome: "noAccess", iban };
+    }
   }
-  const token = newId(24);
+  // The token carries when it was issued; its hash is stored, so a token whose time was changed matches nothing.
+  const token = `${deps.clock.now().getTime().toString(36)}.${newId(24)}`;
   await repo.updateAuthorisation(deps.db, pending.authorisation.id, {
     sca_status: "psuAuthenticated",
     psu_id: psu.id,
     step_token_hash: sha256(token),
     now: deps.clock.now(),
   });
-  return { outcome: "authenticated", token };
+  return { outcome: "authenticated", token, accounts };
+}
+
+function stepTokenIssuedAt(token: string): number | undefined {
+  const [time, random] = token.split(".");
+  const ms = Number.parseInt(time ?? "", 36);
+  return random && Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 export async function viewableAccounts(deps: BankDeps, psuId: string) {
@@ -413,12 +581,25 @@ export async function viewableAccounts(deps: BankDeps, psuId: string) {
     .execute();
 }
 
+/** The first IBAN the consent names that is not among the PSU's viewable accounts (none for a global scope). */
+function unseenIban(access: AccountAccess, accounts: { iban: string }[]): string | undefined {
+  const seen = new Set(accounts.map((a) => a.iban));
+  for (const scope of ["accounts", "balances", "transactions"] as const) {
+    for (const ref of access[scope] ?? []) {
+      if (!seen.has(normalizeIban(ref.iban ?? "") ?? "")) return ref.iban ?? "";
+    }
+  }
+  return undefined;
+}
+
+type Grant = { rows: { account_id: string; scope: ConsentScope }[]; access: AccountAccess };
+
 /** Resolves what the consent grants on which of the PSU's accounts; an IBAN the PSU cannot see fails SCA. */
 function resolveGrant(
   access: AccountAccess,
   accounts: { id: string; iban: string; currency: string }[],
   chosenIds: string[] | undefined,
-): { rows: { account_id: string; scope: ConsentScope }[]; access: AccountAccess } {
+): Grant | { problem: "chooseAccount" } | { problem: "noAccess"; iban: string } {
   const byIban = new Map(accounts.map((a) => [a.iban, a]));
   const all = (scopes: ConsentScope[], list = accounts) =>
     list.flatMap((a) => scopes.map((scope) => ({ account_id: a.id, scope })));
@@ -433,7 +614,7 @@ function resolveGrant(
   if (chosenIds !== undefined) {
     // A bank-offered consent: the PSU picked the accounts; the TPP gets all three kinds of access to them.
     const chosen = accounts.filter((a) => chosenIds.includes(a.id));
-    if (chosen.length === 0) throw new AppError("FORMAT_ERROR", "Choose at least one account.");
+    if (chosen.length === 0) return { problem: "chooseAccount" };
     const refs = chosen.map((a) => ({ iban: a.iban, currency: a.currency }));
     return {
       rows: all(["accounts", "balances", "transactions"], chosen),
@@ -445,7 +626,7 @@ function resolveGrant(
   for (const scope of ["accounts", "balances", "transactions"] as const) {
     for (const ref of lists[scope]) {
       const account = byIban.get(normalizeIban(ref.iban ?? "") ?? "");
-      if (!account) throw new AppError("CONSENT_INVALID", `You have no access to the account ${ref.iban}.`);
+      if (!account) return { problem: "noAccess", iban: ref.iban ?? "" };
       // Balances and transactions imply the account itself may be listed.
       for (const s of scope === "accounts" ? (["accounts"] as const) : ([scope, "accounts"] as const)) {
         const key = `${account.id}:${s}`;
@@ -459,19 +640,64 @@ function resolveGrant(
   return { rows, access };
 }
 
-/** Step 2 of redirect SCA: the TAN (and, for a bank-offered consent, the chosen accounts). Returns where to go. */
+type FinishOutcome =
+  | { outcome: "finalised" }
+  | { outcome: "otherUser" }
+  | { outcome: "tanWrong"; attemptsLeft: number }
+  /** The last allowed wrong TAN: the authorisation has failed. */
+  | { outcome: "tanFailed"; attempts: number }
+  | { outcome: "chooseAccount" }
+  | { outcome: "noAccess"; iban: string };
+
+export type ScaConfirmOutcome =
+  | { outcome: "finalised"; redirect: string }
+  /** No valid step token: the login step first. */
+  | { outcome: "loginFirst" }
+  | { outcome: "tanWrong"; attemptsLeft: number }
+  | { outcome: "tanFailed"; attempts: number }
+  | { outcome: "chooseAccount" }
+  | { outcome: "noAccess"; iban: string }
+  | { outcome: "otherUser" }
+  | { outcome: "closed"; reason: ScaClosed };
+
+/** Step 2 of redirect SCA: the TAN (and, for a bank-offered consent, the chosen accounts). */
 export async function scaConfirm(
   deps: BankDeps,
   pending: PendingSca,
   input: { stepToken: string; tan: string; accountIds?: string[] | undefined },
-): Promise<string> {
-  assertOpen(pending);
+): Promise<ScaConfirmOutcome> {
   const { authorisation } = pending;
+  const closed = await scaClosedReason(deps, pending);
+  // A second submit of the TAN form (a double click, a reload) after success goes where the first one went.
+  if (closed === "approved") return { outcome: "finalised", redirect: returnUri(deps, pending, "ok") };
+  if (closed) return { outcome: "closed", reason: closed };
   if (!authorisation.psu_id || authorisation.step_token_hash !== sha256(input.stepToken)) {
-    throw new AppError("STATUS_INVALID", "Please log in first.");
+    return { outcome: "loginFirst" };
   }
-  await finishSca(deps, pending, authorisation.psu_id, input.tan, input.accountIds);
-  return authorisation.redirect_uri ?? deps.publicUrl;
+  const issuedAt = stepTokenIssuedAt(input.stepToken);
+  if (issuedAt === undefined || deps.clock.now().getTime() - issuedAt > minutes(SCA_STEP_LIFETIME_MINUTES)) {
+    await giveUp(deps, pending);
+    return { outcome: "closed", reason: "loginExpired" };
+  }
+  const finished = await finishSca(deps, pending, authorisation.psu_id, input.tan, input.accountIds);
+  const outcome = finished.outcome;
+  switch (outcome) {
+    case "finalised":
+      return { outcome, redirect: returnUri(deps, pending, "ok") };
+    case "noAccess":
+      // The PSU lost access to an account between the login and the TAN: as at the login.
+      await giveUp(deps, pending);
+      return finished;
+    case "tanFailed":
+    case "otherUser":
+    case "tanWrong":
+    case "chooseAccount":
+      return finished;
+    default: {
+      const never: never = outcome;
+      throw new Error(`unhandled outcome ${String(never)}`);
+    }
+  }
 }
 
 async function finishSca(
@@ -480,12 +706,24 @@ async function finishSca(
   psuId: string,
   tan: string,
   accountIds: string[] | undefined,
-) {
+): Promise<FinishOutcome> {
   const { authorisation, consent } = pending;
   const now = deps.clock.now();
   // The last line of defence for the rule above and scaLogin's: another PSU never takes a consent over.
-  if (consent.psu_id && consent.psu_id !== psuId) {
-    throw new AppError("PSU_CREDENTIALS_INVALID", "This consent belongs to another user.");
+  if (consent.psu_id && consent.psu_id !== psuId) return { outcome: "otherUser" };
+  // Renewal of SCA on a consent already in force: the grant stays as it is.
+  const renewal = consent.status === "valid";
+  const grant = renewal
+    ? undefined
+    : resolveGrant(
+        consent.access as AccountAccess,
+        await viewableAccounts(deps, psuId),
+        pending.needsAccountChoice ? (accountIds ?? []) : undefined,
+      );
+  if (grant && "problem" in grant) {
+    return grant.problem === "noAccess"
+      ? { outcome: "noAccess", iban: grant.iban }
+      : { outcome: "chooseAccount" };
   }
   const psu = await deps.db
     .selectFrom("psus")
@@ -497,27 +735,19 @@ async function finishSca(
     const failed = attempts >= MAX_TAN_ATTEMPTS;
     await repo.updateAuthorisation(deps.db, authorisation.id, {
       failed_attempts: attempts,
-      ...(failed ? { sca_status: "failed" as const } : {}),
+      ...(failed ? { sca_status: "failed" as const, step_token_hash: null } : {}),
       now,
     });
     if (failed && consent.status === "received")
       await repo.setConsentStatus(deps.db, consent.id, "rejected", now);
-    throw new AppError(
-      "SCA_INVALID",
-      failed ? "The TAN was wrong three times; the authorisation failed." : "The TAN is wrong.",
-    );
+    return failed
+      ? { outcome: "tanFailed", attempts }
+      : { outcome: "tanWrong", attemptsLeft: MAX_TAN_ATTEMPTS - attempts };
   }
-  const accounts = await viewableAccounts(deps, psuId);
   await deps.db.transaction().execute(async (trx) => {
-    if (consent.status === "valid" && consent.psu_id === psuId) {
-      // Renewal of SCA on a consent already in force: the grant stays as it is.
+    if (!grant) {
       await repo.renewConsentSca(trx, consent.id, now);
     } else {
-      const grant = resolveGrant(
-        consent.access as AccountAccess,
-        accounts,
-        pending.needsAccountChoice ? (accountIds ?? []) : undefined,
-      );
       await repo.replaceConsentAccounts(trx, consent.id, grant.rows);
       await repo.markConsentAuthorised(trx, consent.id, { psuId, access: grant.access, now });
     }
@@ -527,21 +757,18 @@ async function finishSca(
       now,
     });
   });
+  return { outcome: "finalised" };
 }
 
-/** The PSU cancels (or the bank gives up): the TPP's nok URI, else its redirect URI. */
+/**
+ * The PSU cancels: the TPP's nok URI, else its redirect URI. An authorisation that already succeeded is not
+ * undone, nor reported as a failure: the PSU goes to the redirect URI, as the consent stands.
+ */
 export async function scaCancel(deps: BankDeps, pending: PendingSca): Promise<string> {
-  const now = deps.clock.now();
-  const { authorisation, consent } = pending;
-  if (authorisation.sca_status !== "finalised") {
-    await repo.updateAuthorisation(deps.db, authorisation.id, {
-      sca_status: "failed",
-      step_token_hash: null,
-      now,
-    });
-    if (consent.status === "received") await repo.setConsentStatus(deps.db, consent.id, "rejected", now);
-  }
-  return authorisation.nok_redirect_uri ?? authorisation.redirect_uri ?? deps.publicUrl;
+  const closed = await scaClosedReason(deps, pending);
+  if (closed === "approved") return returnUri(deps, pending, "ok");
+  if (!closed) await giveUp(deps, pending);
+  return returnUri(deps, pending, "nok");
 }
 
 /** Decoupled SCA, confirmed in the bank's app by the logged-in PSU. */
@@ -557,7 +784,26 @@ export async function approveDecoupled(
   if (pending.authorisation.sca_approach !== "DECOUPLED" || pending.authorisation.psu_id !== psuId) {
     throw new AppError("RESOURCE_UNKNOWN", "No such request for you.");
   }
-  await finishSca(deps, pending, psuId, input.tan, input.accountIds);
+  const finished = await finishSca(deps, pending, psuId, input.tan, input.accountIds);
+  const outcome = finished.outcome;
+  switch (outcome) {
+    case "finalised":
+      return;
+    case "otherUser":
+      throw new AppError("PSU_CREDENTIALS_INVALID", "This consent belongs to another user.");
+    case "tanWrong":
+      throw new AppError("SCA_INVALID", "The TAN is wrong.");
+    case "tanFailed":
+      throw new AppError("SCA_INVALID", "The TAN was wrong three times; the authorisation failed.");
+    case "chooseAccount":
+      throw new AppError("FORMAT_ERROR", "Choose at least one account.");
+    case "noAccess":
+      throw new AppError("CONSENT_INVALID", `You have no access to the account ${finished.iban}.`);
+    default: {
+      const never: never = outcome;
+      throw new Error(`unhandled outcome ${String(never)}`);
+    }
+  }
 }
 
 export async function listDecoupledRequests(deps: BankDeps, psuId: string) {

@@ -1,5 +1,6 @@
 import { ibanFromBban } from "@kontor/money";
 import { z } from "zod";
+import { PRODUCTS } from "../accounts/products.ts";
 import type { BookingStatus, NewTransaction } from "../db/schema.ts";
 import {
   compactDate,
@@ -415,10 +416,10 @@ export function planDemo(input: DemoOptions): DemoPlan {
       cards: [],
     });
   };
-  addAccount("main", "Geschäftskonto", "Business Account", 50_000_00);
-  addAccount("reserve", "Rücklagen Steuern", "Business Sub-Account", 8_000_00);
+  addAccount("main", "Geschäftskonto", PRODUCTS.business.name, 50_000_00);
+  addAccount("reserve", "Rücklagen Steuern", PRODUCTS.businessSub.name, 8_000_00);
   for (let i = 1; i <= options.extraAccounts; i++) {
-    addAccount("project", `Projektkonto ${pad(i, 2)}`, "Business Sub-Account", 0);
+    addAccount("project", `Projektkonto ${pad(i, 2)}`, PRODUCTS.businessSub.name, 0);
   }
 
   const employeeCount = Math.max(2, Math.round(9 * scale));

@@ -33,6 +33,44 @@ export const messages = {
     "sca.done": "Erledigt. Sie können dieses Fenster schließen.",
     "sca.renewal": "Bestätigen Sie den bestehenden Zugriff erneut (starke Kundenauthentifizierung).",
     "sca.payment.intro": "{tpp} möchte eine Zahlung auslösen:",
+    "sca.backToApp": "Zurück zu {tpp}",
+    "sca.closeWindow": "Sie können dieses Fenster schließen und zur App zurückkehren.",
+    "sca.loginFirst":
+      "Ihre Anmeldung für diese Freigabe fehlt oder gilt nicht mehr. Bitte melden Sie sich erneut an.",
+    "sca.unknownStep":
+      "Dieses Formular konnte keinem Schritt der Freigabe zugeordnet werden. Bitte melden Sie sich erneut an.",
+    "sca.tanWrong.one":
+      "Die TAN ist falsch. Sie haben noch 1 Versuch; danach wird die Freigabe aus Sicherheitsgründen abgebrochen.",
+    "sca.tanWrong.other": "Die TAN ist falsch. Sie haben noch {n} Versuche.",
+    "sca.chooseAccount": "Bitte wählen Sie mindestens ein Konto.",
+    "sca.stop.title": "Freigabe nicht möglich",
+    "sca.stop.tanFailed.title": "Freigabe abgebrochen",
+    "sca.stop.tanFailed":
+      "Die TAN wurde {n}-mal falsch eingegeben. Aus Sicherheitsgründen wurde die Freigabe abgebrochen; {tpp} erhält keinen Zugriff. Sie kehren jetzt zu {tpp} zurück und können die Verbindung dort neu starten.",
+    "sca.stop.noAccess":
+      "{tpp} fragt nach Zugriff auf das Konto {iban}, das Sie mit Ihrem Zugang nicht sehen können. Die Freigabe wurde deshalb abgebrochen; {tpp} erhält keinen Zugriff.",
+    "sca.otherUser.title": "Diese Freigabe gehört zu einem anderen Nutzer",
+    "sca.otherUser":
+      "Ihre Anmeldung war richtig, aber diese Freigabe gehört zu einem anderen Nutzer; mit Ihrem Zugang können Sie sie nicht erteilen. Melden Sie sich mit dem Zugang an, für den {tpp} den Zugriff angefragt hat, oder kehren Sie zu {tpp} zurück.",
+    "sca.otherUser.relogin": "Mit anderem Zugang anmelden",
+    "sca.closed.approved.title": "Bereits freigegeben",
+    "sca.closed.approved":
+      "Diese Freigabe haben Sie bereits erteilt; {tpp} hat den Zugriff erhalten. Sie müssen nichts weiter tun.",
+    "sca.closed.used":
+      "Dieser Freigabe-Link wurde bereits verwendet und kann nicht noch einmal genutzt werden. Bitte starten Sie die Verbindung in {tpp} neu.",
+    "sca.closed.failed":
+      "Diese Freigabe wurde abgebrochen oder ist fehlgeschlagen und kann nicht mehr verwendet werden. Bitte starten Sie die Verbindung in {tpp} neu.",
+    "sca.closed.expired":
+      "Die Zeit für diese Freigabe ist abgelaufen: Aus Sicherheitsgründen gilt ein Freigabe-Link nur {minutes} Minuten. Die Freigabe wurde abgebrochen; bitte starten Sie die Verbindung in {tpp} neu.",
+    "sca.closed.loginExpired":
+      "Nach der Anmeldung muss die TAN innerhalb von {minutes} Minuten eingegeben werden. Diese Zeit ist abgelaufen; aus Sicherheitsgründen wurde die Freigabe abgebrochen. Bitte starten Sie die Verbindung in {tpp} neu.",
+    "sca.closed.consentExpired":
+      "Diese Zugriffsanfrage von {tpp} ist abgelaufen und kann nicht mehr freigegeben werden. Bitte starten Sie die Verbindung in {tpp} neu.",
+    "sca.closed.consentEnded":
+      "Diese Zugriffsanfrage von {tpp} ist beendet (abgelehnt, widerrufen oder von der App beendet) und kann nicht mehr freigegeben werden.",
+    "sca.unknownLink.title": "Link ungültig",
+    "sca.unknownLink":
+      "Diesen Freigabe-Link kennt die Bank nicht. Bitte prüfen Sie, ob Sie den vollständigen Link geöffnet haben, oder starten Sie die Verbindung in der App neu.",
     "web.nav.label": "Hauptnavigation",
     "web.nav.accounts": "Konten",
     "web.nav.connectedApps": "Verbundene Apps",
@@ -42,6 +80,8 @@ export const messages = {
     "web.csrf.refused":
       "Diese Anfrage konnte nicht bestätigt werden (Sicherheitsmerkmal fehlt oder ist abgelaufen). Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
     "web.notFound": "Diese Seite gibt es nicht.",
+    "web.requestFailed": "Diese Anfrage konnte nicht bearbeitet werden.",
+    "web.internalError": "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.",
     "login.title": "Anmelden",
     "login.heading": "Beim Online-Banking anmelden",
     "login.user": "Anmeldename",
@@ -60,6 +100,8 @@ export const messages = {
     "accounts.mainAccount": "Hauptkonto",
     "accounts.subAccount": "Unterkonto",
     "accounts.subAccounts": "Unterkonten von {name}",
+    "product.business": "Geschäftskonto",
+    "product.businessSub": "Geschäfts-Unterkonto",
     "accounts.debitBlocked": "Belastungen gesperrt",
     "accounts.blocked": "Konto gesperrt",
     "accounts.rights": "Ihre Rechte",
@@ -109,6 +151,7 @@ export const messages = {
     "apps.scope": "Zugriff",
     "apps.scope.none": "Noch keine Konten freigegeben",
     "apps.since": "Verbunden seit",
+    "apps.requested": "Angefragt am",
     "apps.validUntil": "Gültig bis",
     "apps.lastAccess": "Letzter Zugriff",
     "apps.never": "noch nie",
@@ -166,6 +209,42 @@ export const messages = {
     "sca.done": "Done. You may close this window.",
     "sca.renewal": "Confirm the existing access again (strong customer authentication).",
     "sca.payment.intro": "{tpp} asks to make a payment:",
+    "sca.backToApp": "Back to {tpp}",
+    "sca.closeWindow": "You may close this window and return to the app.",
+    "sca.loginFirst": "Your login for this approval is missing or no longer valid. Please log in again.",
+    "sca.unknownStep": "This form could not be matched to a step of the approval. Please log in again.",
+    "sca.tanWrong.one":
+      "The TAN is wrong. You have 1 try left; after that the approval is cancelled for your security.",
+    "sca.tanWrong.other": "The TAN is wrong. You have {n} tries left.",
+    "sca.chooseAccount": "Please choose at least one account.",
+    "sca.stop.title": "Approval not possible",
+    "sca.stop.tanFailed.title": "Approval cancelled",
+    "sca.stop.tanFailed":
+      "The TAN was entered wrongly {n} times. For your security the approval has been cancelled; {tpp} gets no access. You now return to {tpp}, where you can start the connection again.",
+    "sca.stop.noAccess":
+      "{tpp} asks for access to the account {iban}, which you cannot see with your login. The approval has therefore been cancelled; {tpp} gets no access.",
+    "sca.otherUser.title": "This approval belongs to another user",
+    "sca.otherUser":
+      "Your login was correct, but this approval belongs to another user; you cannot give it with your login. Log in with the login {tpp} requested access for, or go back to {tpp}.",
+    "sca.otherUser.relogin": "Log in as another user",
+    "sca.closed.approved.title": "Already approved",
+    "sca.closed.approved":
+      "You have already given this approval; {tpp} has been granted access. There is nothing more to do.",
+    "sca.closed.used":
+      "This approval link has already been used and cannot be used again. Please start the connection again in {tpp}.",
+    "sca.closed.failed":
+      "This approval was cancelled or has failed and can no longer be used. Please start the connection again in {tpp}.",
+    "sca.closed.expired":
+      "The time for this approval has run out: for your security an approval link is valid for {minutes} minutes only. The approval has been cancelled; please start the connection again in {tpp}.",
+    "sca.closed.loginExpired":
+      "After logging in, the TAN must be entered within {minutes} minutes. That time has run out, so the approval has been cancelled for your security. Please start the connection again in {tpp}.",
+    "sca.closed.consentExpired":
+      "This access request from {tpp} has expired and can no longer be approved. Please start the connection again in {tpp}.",
+    "sca.closed.consentEnded":
+      "This access request from {tpp} has ended (rejected, revoked or ended by the app) and can no longer be approved.",
+    "sca.unknownLink.title": "Invalid link",
+    "sca.unknownLink":
+      "The bank does not know this approval link. Please check that you opened the complete link, or start the connection again in the app.",
     "web.nav.label": "Main navigation",
     "web.nav.accounts": "Accounts",
     "web.nav.connectedApps": "Connected apps",
@@ -175,6 +254,8 @@ export const messages = {
     "web.csrf.refused":
       "This request could not be verified (its security token is missing or has expired). Please reload the page and try again.",
     "web.notFound": "This page does not exist.",
+    "web.requestFailed": "This request could not be processed.",
+    "web.internalError": "An internal error occurred. Please try again later.",
     "login.title": "Log in",
     "login.heading": "Log in to online banking",
     "login.user": "Login",
@@ -193,6 +274,8 @@ export const messages = {
     "accounts.mainAccount": "Main account",
     "accounts.subAccount": "Sub-account",
     "accounts.subAccounts": "Sub-accounts of {name}",
+    "product.business": "Business Account",
+    "product.businessSub": "Business Sub-Account",
     "accounts.debitBlocked": "Debits blocked",
     "accounts.blocked": "Account blocked",
     "accounts.rights": "Your rights",
@@ -242,6 +325,7 @@ export const messages = {
     "apps.scope": "Access",
     "apps.scope.none": "No accounts shared yet",
     "apps.since": "Connected since",
+    "apps.requested": "Requested on",
     "apps.validUntil": "Valid until",
     "apps.lastAccess": "Last access",
     "apps.never": "never",

@@ -43,16 +43,28 @@ export function sessionToken(c: Context): string {
   return getCookie(c, SESSION_COOKIE) ?? "";
 }
 
-/** Headers every online-banking page gets: no framing (clickjacking on Approve/Revoke), no caching of account data. */
-export function securityHeaders(c: Context) {
+/**
+ * Headers every page of the bank gets: no framing (clickjacking on Approve/Revoke), no caching of account data.
+ * `formTargets`: origins a form may end up at besides the bank — browsers apply form-action to the redirect
+ * that answers a post, and the SCA forms redirect to the TPP.
+ */
+export function securityHeaders(c: Context, options: { formTargets?: string[] } = {}) {
+  const targets = (options.formTargets ?? []).map((uri) => originOf(uri)).filter((o) => o !== undefined);
   c.header("X-Frame-Options", "DENY");
   c.header(
     "Content-Security-Policy",
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${["'self'", ...new Set(targets)].join(" ")}; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header("Referrer-Policy", "same-origin");
   c.header("X-Content-Type-Options", "nosniff");
   c.header("Cache-Control", "no-store");
+}
+
+/** The origin of an http(s) URI, as a CSP source; nothing for anything else. */
+function originOf(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return undefined;
+  const url = new URL(uri);
+  return url.protocol === "https:" || url.protocol === "http:" ? url.origin : undefined;
 }
 
 /**

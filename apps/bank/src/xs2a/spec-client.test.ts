@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBank } from "../server.ts";
 import { addTransactions, createCustomer } from "../testing/harness.ts";
@@ -110,17 +111,66 @@ describe("a spec-only client over HTTP", () => {
       }
       expect(ids.size).toBe(expected.get(account.iban));
     }
+  });
 
-    // A truncated page: the headers promise the whole body, the connection closes after half of it.
+  it("cuts a truncated page off after the status line, the headers and half the body, then closes", async () => {
+    const base = `${bank.url}/xs2a/v1`;
+    const iban = customer.accounts[0]!.iban;
+    const created = await fetch(`${base}/consents`, {
+      method: "POST",
+      headers: headers({ "Content-Type": "application/json", "TPP-Redirect-URI": "https://tpp.test/done" }),
+      body: JSON.stringify({
+        access: { accounts: [{ iban }], balances: [{ iban }], transactions: [{ iban }] },
+        recurringIndicator: true,
+        validUntil: "2099-01-01",
+        frequencyPerDay: 4,
+        combinedServiceIndicator: false,
+      }),
+    });
+    const consent = (await created.json()) as {
+      consentId: string;
+      _links: { scaRedirect: { href: string } };
+    };
+    const scaUrl = consent._links.scaRedirect.href;
+    const tanPage = await (
+      await submitForm(scaUrl, { step: "login", login: "spec-psu", password: "secret" })
+    ).text();
+    const token = /name="step_token" value="([^"]+)"/.exec(tanPage)?.[1] ?? "";
+    expect((await submitForm(scaUrl, { step: "confirm", step_token: token, tan: "123456" })).status).toBe(
+      303,
+    );
+    const path = `/xs2a/v1/accounts/${customer.accounts[0]!.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01`;
+
+    // A client on a raw socket sees exactly what went over the wire, where fetch only reports a failure.
     bank.deps.controls.set({ truncateRate: 1 });
     try {
-      const cut = fetch(
-        `${base}/accounts/${accounts[0].resourceId}/transactions?bookingStatus=booked&dateFrom=2026-09-01`,
-        {
-          headers: headers({ "Consent-ID": consent.consentId }),
-        },
-      ).then((r) => r.text());
-      await expect(cut).rejects.toThrow();
+      const request = [
+        `GET ${path} HTTP/1.1`,
+        `Host: 127.0.0.1:${bank.port}`,
+        ...Object.entries(headers({ "Consent-ID": consent.consentId })).map(([k, v]) => `${k}: ${v}`),
+        "Connection: close",
+        "",
+        "",
+      ].join("\r\n");
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const socket = connect(bank.port, "127.0.0.1", () => socket.write(request));
+        socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+        socket.on("error", reject);
+        socket.on("close", () => resolve(Buffer.concat(chunks)));
+      });
+      const split = received.indexOf("\r\n\r\n");
+      expect(split).toBeGreaterThan(0);
+      const head = received.subarray(0, split).toString("latin1");
+      const body = received.subarray(split + 4);
+      expect(head).toMatch(/^HTTP\/1\.1 200 /);
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
+      expect(length).toBeGreaterThan(100);
+      // Some of the body, but not all: the first half of what Content-Length promised.
+      expect(body.length).toBeGreaterThan(0);
+      expect(body.length).toBeLessThan(length);
+      expect(body.length).toBe(Math.floor(length / 2));
+      expect(body.toString("utf8")).toMatch(/^\{"/);
     } finally {
       bank.deps.controls.set({});
     }

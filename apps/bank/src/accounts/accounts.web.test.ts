@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addTransactions, createCustomer, createTestBank, type TestBank } from "../testing/harness.ts";
-import { loggedIn } from "../web/test-client.ts";
+import { loggedIn, webClient } from "../web/test-client.ts";
 import { parseDateInput } from "./accounts.web.ts";
 
 let bank: TestBank;
@@ -67,6 +67,28 @@ describe("accounts page", () => {
     expect(english).toContain("€12,345.67");
     expect(english).toContain("Limit per transfer: €5,000.00");
     expect(english).toContain("Debits blocked");
+  });
+});
+
+describe("booked balance", () => {
+  it("shows the balance under a visible label, as a term and its value, in the page's language", async () => {
+    const customer = await createCustomer(bank.db, { accounts: 2, openingBalance: 250_000 });
+    const sub = customer.accounts[1]!;
+    await addTransactions(bank.db, sub.id, [{ booking_date: "2026-11-20", amount_minor: -300_000 }]);
+    const client = await loggedIn(bank, customer);
+
+    const html = await (await client.get("/")).text();
+    // Read as text, not hidden in an aria-label that screen readers ignore on a plain div.
+    expect(html).not.toMatch(/aria-label="Gebuchter Saldo"/);
+    expect(textOf(html)).toContain("Gebuchter Saldo 2.500,00 €");
+    expect(html).toMatch(/<dl class="balance">\s*<dt>Gebuchter Saldo<\/dt>\s*<dd>2\.500,00/);
+    expect(html).toMatch(/<dt>Gebuchter Saldo<\/dt>\s*<dd class="neg">-500,00/);
+
+    const english = await (await client.get("/?lang=en")).text();
+    expect(textOf(english)).toContain("Booked balance €2,500.00");
+    // The account's own page shows it the same way.
+    const page = textOf(await (await client.get(`/accounts/${sub.id}`)).text());
+    expect(page).toContain("Booked balance -€500.00");
   });
 });
 
@@ -223,6 +245,175 @@ describe("transactions page", () => {
       expect(text).toContain("Dieses Konto gibt es nicht, oder Sie haben keinen Zugriff darauf.");
       expect(text).not.toContain("Geheim");
     }
+  });
+});
+
+/** The definition list of a page as label → value, each as the user reads it. */
+const factsOf = (html: string) =>
+  new Map(
+    [...html.matchAll(/<dt>([\s\S]*?)<\/dt>\s*<dd[^>]*>([\s\S]*?)<\/dd>/g)].map((m) => [
+      textOf(m[1]!).trim(),
+      textOf(m[2]!).trim(),
+    ]),
+  );
+
+describe("transaction details", () => {
+  const direct = {
+    transaction_id: `T-detail-${Date.now()}`,
+    booking_date: "2026-11-23",
+    value_date: "2026-11-24",
+    amount_minor: -123_456,
+    counterparty_name: "Stadtwerke München GmbH",
+    counterparty_iban: "DE02701500000000594937",
+    counterparty_bic: "SSKMDEMMXXX",
+    remittance: "Abschlag Strom 11/2026",
+    end_to_end_id: "E2E-SWM-2026-11-0042",
+    mandate_id: "SWM-000123",
+    creditor_id: "DE98ZZZ09999999999",
+    bank_transaction_code: "PMNT-RDDT-ESDD",
+    proprietary_code: "105",
+    booking_text: "SEPA-Lastschrift",
+  };
+
+  it("shows every field of a transaction with German labels and de-DE formats, linked from the list", async () => {
+    const customer = await createCustomer(bank.db);
+    const account = customer.accounts[0]!;
+    await addTransactions(bank.db, account.id, [direct]);
+    const client = await loggedIn(bank, customer);
+
+    const list = await (await client.get(`/accounts/${account.id}?q=Stadtwerke`)).text();
+    const href = `/accounts/${account.id}/transactions/${direct.transaction_id}?q=Stadtwerke`;
+    expect(list).toContain(`<a href="${href}">Stadtwerke München GmbH`);
+    // The list stays scannable: the statement's codes are on the detail page only.
+    expect(list).not.toContain("SWM-000123");
+
+    const response = await client.get(href);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(textOf(html)).toContain("Umsatzdetails");
+    expect(html).toContain(`href="/accounts/${account.id}?q=Stadtwerke">← Zurück zu den Umsätzen`);
+    expect(Object.fromEntries(factsOf(html))).toEqual({
+      Buchungstag: "23.11.2026",
+      Wertstellung: "24.11.2026",
+      Status: "Gebucht",
+      Betrag: "-1.234,56 €",
+      "Empfänger / Auftraggeber": "Stadtwerke München GmbH",
+      IBAN: "DE02 7015 0000 0000 5949 37",
+      BIC: "SSKMDEMMXXX",
+      Verwendungszweck: "Abschlag Strom 11/2026",
+      Buchungstext: "SEPA-Lastschrift",
+      "Geschäftsvorfallcode (GVC)": "105",
+      "Bank-Transaktionscode": "PMNT-RDDT-ESDD",
+      "End-to-End-Referenz": "E2E-SWM-2026-11-0042",
+      Mandatsreferenz: "SWM-000123",
+      "Gläubiger-ID": "DE98ZZZ09999999999",
+      "Umsatz-ID": direct.transaction_id,
+    });
+  });
+
+  it("shows the same fields with English labels and en-GB formats on the English page", async () => {
+    const customer = await createCustomer(bank.db);
+    const account = customer.accounts[0]!;
+    const tx = { ...direct, transaction_id: `T-detail-en-${Date.now()}` };
+    await addTransactions(bank.db, account.id, [tx]);
+    const client = await loggedIn(bank, customer);
+
+    const html = await (
+      await client.get(`/accounts/${account.id}/transactions/${tx.transaction_id}?lang=en`)
+    ).text();
+    expect(html).toContain('<html lang="en">');
+    expect(textOf(html)).toContain("Transaction details");
+    const facts = factsOf(html);
+    expect(facts.get("Booking date")).toBe("23/11/2026");
+    expect(facts.get("Value date")).toBe("24/11/2026");
+    expect(facts.get("Amount")).toBe("-€1,234.56");
+    expect(facts.get("Status")).toBe("Booked");
+    expect(facts.get("Booking text")).toBe("SEPA-Lastschrift");
+    expect(facts.get("Transaction type code (GVC)")).toBe("105");
+    expect(facts.get("End-to-end reference")).toBe("E2E-SWM-2026-11-0042");
+    expect(facts.get("Mandate reference")).toBe("SWM-000123");
+    expect(facts.get("Creditor ID")).toBe("DE98ZZZ09999999999");
+    expect(facts.get("Payee / payer")).toBe("Stadtwerke München GmbH");
+    expect([...facts.keys()].join(" ")).not.toMatch(/Buchung|Wertstellung|Mandatsreferenz/);
+  });
+
+  it("leaves out the fields a transaction does not have, and marks a pending one", async () => {
+    const customer = await createCustomer(bank.db);
+    const account = customer.accounts[0]!;
+    const [card] = await addTransactions(bank.db, account.id, [
+      { booking_date: "2026-11-25", amount_minor: -4_200, status: "pending", remittance: "Kartenzahlung" },
+    ]);
+    const client = await loggedIn(bank, customer);
+
+    const html = await (
+      await client.get(`/accounts/${account.id}/transactions/${card!.transaction_id}`)
+    ).text();
+    expect([...factsOf(html).keys()]).toEqual([
+      "Buchungstag",
+      "Wertstellung",
+      "Status",
+      "Betrag",
+      "Empfänger / Auftraggeber",
+      "Verwendungszweck",
+      "Umsatz-ID",
+    ]);
+    expect(factsOf(html).get("Status")).toBe("Vorgemerkt");
+    expect(html).toMatch(/<dd class="amount neg">-42,00/);
+  });
+
+  it("answers 404 for a transaction of another account or another business, and for an account the PSU may not view", async () => {
+    const customer = await createCustomer(bank.db, { accounts: 2 });
+    const [main, sub] = customer.accounts;
+    const other = await createCustomer(bank.db);
+    const [own] = await addTransactions(bank.db, main!.id, [
+      { booking_date: "2026-11-01", amount_minor: 100 },
+    ]);
+    const [foreign] = await addTransactions(bank.db, other.accounts[0]!.id, [
+      {
+        booking_date: "2026-11-01",
+        amount_minor: 777_700,
+        counterparty_name: "Geheim GmbH",
+        mandate_id: "GEHEIM-1",
+      },
+    ]);
+    const client = await loggedIn(bank, customer);
+    const noSuchTx = "Diesen Umsatz gibt es auf diesem Konto nicht.";
+    const noSuchAccount = "Dieses Konto gibt es nicht, oder Sie haben keinen Zugriff darauf.";
+
+    const cases: [string, string][] = [
+      // Another business's transaction, asked for under the PSU's own account …
+      [`/accounts/${main!.id}/transactions/${foreign!.transaction_id}`, noSuchTx],
+      // … and under its own account, which the PSU may not view.
+      [`/accounts/${other.accounts[0]!.id}/transactions/${foreign!.transaction_id}`, noSuchAccount],
+      // The PSU's own transaction under their other account.
+      [`/accounts/${sub!.id}/transactions/${own!.transaction_id}`, noSuchTx],
+      [`/accounts/${main!.id}/transactions/T-does-not-exist`, noSuchTx],
+      [`/accounts/not-a-uuid/transactions/${own!.transaction_id}`, noSuchAccount],
+    ];
+    for (const [path, message] of cases) {
+      const response = await client.get(path);
+      expect(response.status, path).toBe(404);
+      const text = textOf(await response.text());
+      expect(text, path).toContain(message);
+      expect(text, path).not.toMatch(/Geheim|7\.777,00/);
+    }
+
+    // A membership without the view right hides the account's transactions as well.
+    await bank.db
+      .updateTable("memberships")
+      .set({ can_view: false })
+      .where("psu_id", "=", customer.psuId)
+      .where("account_id", "=", main!.id)
+      .execute();
+    const hidden = await client.get(`/accounts/${main!.id}/transactions/${own!.transaction_id}`);
+    expect(hidden.status).toBe(404);
+
+    // Without a session: the login page, nothing of the transaction.
+    const anonymous = await webClient(bank).get(
+      `/accounts/${other.accounts[0]!.id}/transactions/${foreign!.transaction_id}`,
+    );
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get("Location")).toMatch(/^\/login\?next=/);
   });
 });
 

@@ -14,12 +14,15 @@ import {
   accountOverview,
   findAccountOfPsu,
   type PsuAccount,
+  type TransactionDetail,
   type TransactionFilter,
   type TransactionPage,
+  type TransactionRow,
+  transactionDetail,
   transactionsPage,
 } from "./psu-accounts.service.ts";
 
-/** Online banking: the PSU's accounts (start page) and each account's transactions. */
+/** Online banking: the PSU's accounts (start page), each account's transactions, and each transaction's details. */
 export function accountsWeb(deps: BankDeps) {
   const app = new Hono<WebEnv>();
   const guard = requirePsu(deps);
@@ -53,6 +56,26 @@ export function accountsWeb(deps: BankDeps) {
         "accounts",
       ),
       query.errors.length ? 400 : 200,
+    );
+  });
+
+  app.get("/accounts/:id/transactions/:transactionId", guard, async (c) => {
+    const { t } = translator(c);
+    // The same check as the list: a transaction is shown only on an account the PSU may view, and only if it
+    // belongs to that account (another account's transaction id finds nothing here).
+    const account = await findAccountOfPsu(deps, c.var.session.psuId, c.req.param("id"));
+    if (!account) return c.html(psuErrorPage(c, 404, t("tx.notFound"), "accounts"), 404);
+    const transaction = await transactionDetail(deps, account, c.req.param("transactionId"));
+    if (!transaction) return c.html(psuErrorPage(c, 404, t("tx.detail.notFound"), "accounts"), 404);
+    // The list's filter and page ride along, so "back" returns to the very page the PSU came from.
+    const query = parseQuery(c.req.query());
+    return c.html(
+      psuPage(
+        c,
+        `${t("tx.detail.title")} · ${account.name}`,
+        transactionDetailView(c, account, transaction, pageLink(account, query, query.page)),
+        "accounts",
+      ),
     );
   });
 
@@ -103,9 +126,18 @@ function rightsList(c: WebContext, account: PsuAccount) {
   </ul>`;
 }
 
-function accountCard(c: WebContext, account: PsuAccount, kind: MessageKey) {
+/** The booked balance with its label as visible text: a term and its value, read together by screen readers. */
+function balanceFigure(c: WebContext, account: PsuAccount) {
   const { t, lang } = translator(c);
   const balance = account.bookedBalanceMinor;
+  return html`<dl class="balance">
+    <dt>${t("accounts.balance")}</dt>
+    <dd${balance < 0 ? html` class="neg"` : ""}>${money(lang, balance, account.currency)}</dd>
+  </dl>`;
+}
+
+function accountCard(c: WebContext, account: PsuAccount, kind: MessageKey) {
+  const { t } = translator(c);
   return html`<article class="card" aria-labelledby="account-${account.id}">
     <div class="account">
       <div>
@@ -113,7 +145,7 @@ function accountCard(c: WebContext, account: PsuAccount, kind: MessageKey) {
         <div class="iban">${formatIban(account.iban)}</div>
         <small class="muted">${t(kind)} · ${productLabel(account.product, t)} · ${account.currency}</small>
       </div>
-      <div class="balance${balance < 0 ? " neg" : ""}" aria-label="${t("accounts.balance")}">${money(lang, balance, account.currency)}</div>
+      ${balanceFigure(c, account)}
     </div>
     ${rightsList(c, account)}
   </article>`;
@@ -162,14 +194,23 @@ function parseQuery(raw: Record<string, string>): ParsedQuery {
   };
 }
 
-function pageLink(account: PsuAccount, query: ParsedQuery, page: number) {
+/** "?q=…&page=2": the list's filter and page, for the list's own links and for the detail pages' way back. */
+function listSearch(query: ParsedQuery, page: number) {
   const params = new URLSearchParams();
   if (query.input.q) params.set("q", query.input.q);
   if (query.input.from) params.set("from", query.input.from);
   if (query.input.to) params.set("to", query.input.to);
   if (page > 1) params.set("page", String(page));
   const search = params.toString();
-  return `/accounts/${account.id}${search ? `?${search}` : ""}`;
+  return search ? `?${search}` : "";
+}
+
+function pageLink(account: PsuAccount, query: ParsedQuery, page: number) {
+  return `/accounts/${account.id}${listSearch(query, page)}`;
+}
+
+function detailLink(account: PsuAccount, query: ParsedQuery, page: number, transactionId: string) {
+  return `/accounts/${account.id}/transactions/${encodeURIComponent(transactionId)}${listSearch(query, page)}`;
 }
 
 function filterForm(c: WebContext, account: PsuAccount, query: ParsedQuery) {
@@ -195,11 +236,9 @@ function filterForm(c: WebContext, account: PsuAccount, query: ParsedQuery) {
   </form>`;
 }
 
-function transactionRow(
-  lang: Lang,
-  t: (key: MessageKey, p?: Record<string, string | number>) => string,
-  row: TransactionPage["rows"][number],
-) {
+type T = (key: MessageKey, p?: Record<string, string | number>) => string;
+
+function transactionRow(lang: Lang, t: T, row: TransactionRow, href: string) {
   const pending = row.status === "pending";
   return html`<tr class="${pending ? "pending" : "booked"}" data-status="${row.status}">
     <td>${formatDate(lang, row.bookingDate)}${
@@ -207,7 +246,7 @@ function transactionRow(
         ? html`<br /><small>${t("tx.valueDate", { date: formatDate(lang, row.valueDate) })}</small>`
         : ""
     }</td>
-    <td>${row.counterpartyName ?? ""}${row.counterpartyIban ? html`<br /><small class="iban">${formatIban(row.counterpartyIban)}</small>` : ""}</td>
+    <td><a href="${href}">${row.counterpartyName ?? row.bookingText ?? t("tx.detail.link")}<span class="visually-hidden"> · ${t("tx.detail.title")}</span></a>${row.counterpartyIban ? html`<br /><small class="iban">${formatIban(row.counterpartyIban)}</small>` : ""}</td>
     <td>${row.remittance ?? ""}${row.bookingText ? html`<br /><small>${row.bookingText}</small>` : ""}</td>
     <td>${pending ? html`<span class="pill warn">${t("tx.pending")}</span>` : html`<span class="muted">${t("tx.booked")}</span>`}</td>
     <td class="num${row.amountMinor < 0 ? " neg" : ""}">${money(lang, row.amountMinor, row.currency)}</td>
@@ -227,10 +266,7 @@ function transactionsView(c: WebContext, account: PsuAccount, query: ParsedQuery
           <div class="iban">${formatIban(account.iban)}</div>
           <small class="muted">${account.businessName} · ${productLabel(account.product, t)}</small>
         </div>
-        <div class="balance${account.bookedBalanceMinor < 0 ? " neg" : ""}">
-          <small class="muted" style="display:block;font-size:.8rem;font-weight:400">${t("accounts.balance")}</small>
-          ${money(lang, account.bookedBalanceMinor, account.currency)}
-        </div>
+        ${balanceFigure(c, account)}
       </div>
     </div>
     ${filterForm(c, account, query)}
@@ -246,7 +282,9 @@ function transactionsView(c: WebContext, account: PsuAccount, query: ParsedQuery
                 <th scope="col">${t("tx.remittance")}</th><th scope="col">${t("tx.status")}</th>
                 <th scope="col" class="num">${t("tx.amount")}</th>
               </tr></thead>
-              <tbody>${result.rows.map((row) => transactionRow(lang, t, row))}</tbody>
+              <tbody>${result.rows.map((row) =>
+                transactionRow(lang, t, row, detailLink(account, query, result.page, row.transactionId)),
+              )}</tbody>
             </table>
             <nav class="pager" aria-label="${t("tx.pagination")}">
               <span>${result.page > 1 ? html`<a href="${pageLink(account, query, result.page - 1)}" rel="prev">${t("tx.newer")}</a>` : ""}</span>
@@ -255,4 +293,42 @@ function transactionsView(c: WebContext, account: PsuAccount, query: ParsedQuery
             </nav>`
       }
     </section>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One transaction
+
+/**
+ * Every field of the transaction that a German bank statement prints, as a definition list; fields the
+ * transaction does not have are left out rather than shown empty.
+ */
+function transactionDetailView(c: WebContext, account: PsuAccount, tx: TransactionDetail, back: string) {
+  const { t, lang } = translator(c);
+  const pending = tx.status === "pending";
+  const fact = (key: MessageKey, value: unknown, className = "") =>
+    value === null || value === ""
+      ? ""
+      : html`<dt>${t(key)}</dt><dd${className ? html` class="${className}"` : ""}>${value}</dd>`;
+  return html`<p><a href="${back}">← ${t("tx.detail.back")}</a></p>
+    <article class="card" aria-labelledby="tx-detail-heading">
+      <h1 id="tx-detail-heading">${t("tx.detail.title")}</h1>
+      <p class="muted">${account.name} · <span class="iban">${formatIban(account.iban)}</span></p>
+      <dl class="facts tx-detail">
+        ${fact("tx.detail.bookingDate", formatDate(lang, tx.bookingDate))}
+        ${fact("tx.detail.valueDate", formatDate(lang, tx.valueDate))}
+        ${fact("tx.status", pending ? html`<span class="pill warn">${t("tx.pending")}</span>` : t("tx.booked"))}
+        ${fact("tx.amount", money(lang, tx.amountMinor, tx.currency), tx.amountMinor < 0 ? "amount neg" : "amount")}
+        ${fact("tx.counterparty", tx.counterpartyName)}
+        ${fact("tx.detail.iban", tx.counterpartyIban && formatIban(tx.counterpartyIban), "iban")}
+        ${fact("tx.detail.bic", tx.counterpartyBic, "iban")}
+        ${fact("tx.remittance", tx.remittance, "text")}
+        ${fact("tx.detail.bookingText", tx.bookingText)}
+        ${fact("tx.detail.gvc", tx.proprietaryCode)}
+        ${fact("tx.detail.bankTransactionCode", tx.bankTransactionCode)}
+        ${fact("tx.detail.endToEnd", tx.endToEndId)}
+        ${fact("tx.detail.mandate", tx.mandateId)}
+        ${fact("tx.detail.creditorId", tx.creditorId)}
+        ${fact("tx.detail.transactionId", tx.transactionId)}
+      </dl>
+    </article>`;
 }

@@ -91,6 +91,33 @@ export function pageTransactionsNewestFirst(
     .execute();
 }
 
+/** One transaction of the account, with every field a statement line shows; undefined if it is not this account's. */
+export function findTransaction(db: Kysely<BankDB>, accountId: string, transactionId: string) {
+  return db
+    .selectFrom("transactions")
+    .select([
+      "transaction_id",
+      "status",
+      "booking_date",
+      "value_date",
+      "amount_minor",
+      "currency",
+      "counterparty_name",
+      "counterparty_iban",
+      "counterparty_bic",
+      "remittance",
+      "end_to_end_id",
+      "mandate_id",
+      "creditor_id",
+      "bank_transaction_code",
+      "proprietary_code",
+      "booking_text",
+    ])
+    .where("account_id", "=", accountId)
+    .where("transaction_id", "=", transactionId)
+    .executeTakeFirst();
+}
+
 export async function countTransactions(db: Kysely<BankDB>, accountId: string, filter: TransactionFilter) {
   const row = await filtered(db, accountId, filter)
     .select((eb) => eb.fn.countAll<string>().as("n"))

@@ -110,19 +110,33 @@ export async function findAccountOfPsu(
 
 export type TransactionFilter = repo.TransactionFilter;
 
+export interface TransactionRow {
+  transactionId: string;
+  status: "booked" | "pending";
+  bookingDate: string;
+  valueDate: string;
+  amountMinor: number;
+  currency: string;
+  counterpartyName: string | null;
+  counterpartyIban: string | null;
+  remittance: string | null;
+  bookingText: string | null;
+}
+
+/** Everything a German bank statement prints for one transaction; null where the transaction has no such field. */
+export interface TransactionDetail extends TransactionRow {
+  counterpartyBic: string | null;
+  endToEndId: string | null;
+  mandateId: string | null;
+  creditorId: string | null;
+  /** ISO 20022 domain-family-subfamily, e.g. PMNT-RCDT-ESCT. */
+  bankTransactionCode: string | null;
+  /** The German GVC (Geschäftsvorfallcode), e.g. "166". */
+  proprietaryCode: string | null;
+}
+
 export interface TransactionPage {
-  rows: {
-    transactionId: string;
-    status: "booked" | "pending";
-    bookingDate: string;
-    valueDate: string;
-    amountMinor: number;
-    currency: string;
-    counterpartyName: string | null;
-    counterpartyIban: string | null;
-    remittance: string | null;
-    bookingText: string | null;
-  }[];
+  rows: TransactionRow[];
   total: number;
   page: number;
   pages: number;
@@ -161,5 +175,37 @@ export async function transactionsPage(
     page: current,
     pages,
     perPage,
+  };
+}
+
+/**
+ * One transaction of the account; undefined when the account has none with this id (another account's id
+ * included). The caller has checked the PSU may view the account.
+ */
+export async function transactionDetail(
+  deps: BankDeps,
+  account: PsuAccount,
+  transactionId: string,
+): Promise<TransactionDetail | undefined> {
+  if (transactionId.length === 0 || transactionId.length > 200) return undefined;
+  const r = await repo.findTransaction(deps.db, account.id, transactionId);
+  if (!r) return undefined;
+  return {
+    transactionId: r.transaction_id,
+    status: r.status,
+    bookingDate: r.booking_date,
+    valueDate: r.value_date,
+    amountMinor: Number(r.amount_minor),
+    currency: r.currency,
+    counterpartyName: r.counterparty_name,
+    counterpartyIban: r.counterparty_iban,
+    counterpartyBic: r.counterparty_bic,
+    remittance: r.remittance,
+    bookingText: r.booking_text,
+    endToEndId: r.end_to_end_id,
+    mandateId: r.mandate_id,
+    creditorId: r.creditor_id,
+    bankTransactionCode: r.bank_transaction_code,
+    proprietaryCode: r.proprietary_code,
   };
 }

@@ -660,26 +660,63 @@ export type ScaConfirmOutcome =
   | { outcome: "otherUser" }
   | { outcome: "closed"; reason: ScaClosed };
 
+/**
+ * The step token the login issued, within its lifetime: who logged in. A token past its lifetime ends the
+ * authorisation, whatever the PSU asked for with it.
+ */
+async function checkStepToken(
+  deps: BankDeps,
+  pending: PendingSca,
+  stepToken: string,
+): Promise<
+  { outcome: "valid"; psuId: string } | { outcome: "loginFirst" } | { outcome: "closed"; reason: ScaClosed }
+> {
+  const { authorisation } = pending;
+  if (!authorisation.psu_id || authorisation.step_token_hash !== sha256(stepToken)) {
+    return { outcome: "loginFirst" };
+  }
+  const issuedAt = stepTokenIssuedAt(stepToken);
+  if (issuedAt === undefined || deps.clock.now().getTime() - issuedAt > minutes(SCA_STEP_LIFETIME_MINUTES)) {
+    await giveUp(deps, pending);
+    return { outcome: "closed", reason: "loginExpired" };
+  }
+  return { outcome: "valid", psuId: authorisation.psu_id };
+}
+
+export type ScaResumeOutcome =
+  | { outcome: "tanStep"; accounts: ViewableAccount[] }
+  | { outcome: "loginFirst" }
+  | { outcome: "closed"; reason: ScaClosed };
+
+/**
+ * The TAN step once more, as the login left it (the PSU switched the page's language): the same step token,
+ * no TAN try used up. Only what would end the step anyway (a closed link, an expired token) changes anything.
+ */
+export async function scaResume(
+  deps: BankDeps,
+  pending: PendingSca,
+  stepToken: string,
+): Promise<ScaResumeOutcome> {
+  const closed = await scaClosedReason(deps, pending);
+  if (closed) return { outcome: "closed", reason: closed };
+  const step = await checkStepToken(deps, pending, stepToken);
+  if (step.outcome !== "valid") return step;
+  return { outcome: "tanStep", accounts: await viewableAccounts(deps, step.psuId) };
+}
+
 /** Step 2 of redirect SCA: the TAN (and, for a bank-offered consent, the chosen accounts). */
 export async function scaConfirm(
   deps: BankDeps,
   pending: PendingSca,
   input: { stepToken: string; tan: string; accountIds?: string[] | undefined },
 ): Promise<ScaConfirmOutcome> {
-  const { authorisation } = pending;
   const closed = await scaClosedReason(deps, pending);
   // A second submit of the TAN form (a double click, a reload) after success goes where the first one went.
   if (closed === "approved") return { outcome: "finalised", redirect: returnUri(deps, pending, "ok") };
   if (closed) return { outcome: "closed", reason: closed };
-  if (!authorisation.psu_id || authorisation.step_token_hash !== sha256(input.stepToken)) {
-    return { outcome: "loginFirst" };
-  }
-  const issuedAt = stepTokenIssuedAt(input.stepToken);
-  if (issuedAt === undefined || deps.clock.now().getTime() - issuedAt > minutes(SCA_STEP_LIFETIME_MINUTES)) {
-    await giveUp(deps, pending);
-    return { outcome: "closed", reason: "loginExpired" };
-  }
-  const finished = await finishSca(deps, pending, authorisation.psu_id, input.tan, input.accountIds);
+  const step = await checkStepToken(deps, pending, input.stepToken);
+  if (step.outcome !== "valid") return step;
+  const finished = await finishSca(deps, pending, step.psuId, input.tan, input.accountIds);
   const outcome = finished.outcome;
   switch (outcome) {
     case "finalised":

@@ -146,6 +146,26 @@ export function scaRoutes(deps: BankDeps) {
       }
     }
 
+    if (step === "resume") {
+      // The TAN step's language switch: the step token comes back in the body (it is a secret, never in a URL),
+      // and the same step is shown in the language the form's ?lang= chose.
+      const token = field("step_token");
+      const result = await consents.scaResume(deps, pending, token);
+      const outcome = result.outcome;
+      switch (outcome) {
+        case "tanStep":
+          return c.html(confirmPage(c, pending, token, result.accounts));
+        case "loginFirst":
+          return c.html(loginPage(c, pending, t("sca.loginFirst")), 401);
+        case "closed":
+          return closedPage(c, pending, result.reason);
+        default: {
+          const never: never = outcome;
+          throw new Error(`unhandled outcome ${String(never)}`);
+        }
+      }
+    }
+
     // A form this page never sent (an old tab, a hand-made post): as long as the link is open, log in again.
     const closed = await consents.scaClosedReason(deps, pending);
     if (closed) return closedPage(c, pending, closed);
@@ -348,5 +368,8 @@ function confirmPage(
       </form>
       <form method="post" action="${action}" class="actions">${cancelForm(c)}</form>
     </div>`,
+    undefined,
+    // A GET of this path is the login step: switching the language must not throw the PSU's login away.
+    { switchLanguageByPost: { step: "resume", step_token: token } },
   );
 }

@@ -168,6 +168,90 @@ describe("redirect SCA: mistakes the PSU can correct, on the form itself", () =>
   });
 });
 
+describe("redirect SCA: switching the language", () => {
+  /** The header's language switch on a TAN step: a form (action, hidden fields), as a browser would submit it. */
+  const languageForm = (html: string, base: string) => {
+    const form = /<form method="post" action="([^"]+)" class="lang">([\s\S]*?)<\/form>/.exec(html);
+    expect(form, "language switch form").not.toBeNull();
+    const fields = Object.fromEntries(
+      [...form![2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)" \/>/g)].map((m) => [
+        m[1]!,
+        m[2]!,
+      ]),
+    );
+    return { url: new URL(form![1]!.replaceAll("&amp;", "&"), base).href, fields };
+  };
+
+  it("keeps the TAN step of the same authorisation, in English, and the TAN then completes the SCA", async () => {
+    const customer = await createCustomer(bank.db);
+    const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+    const german = await logIn(link.url, customer);
+    expect(german.status).toBe(200);
+    expect(german.html).toContain('name="tan"');
+    expect(german.html).toContain('<html lang="de">');
+
+    const toEnglish = languageForm(german.html, link.url);
+    expect(new URL(toEnglish.url).pathname).toBe(new URL(link.url).pathname);
+    expect(new URL(toEnglish.url).search).toBe("?lang=en");
+    expect(toEnglish.fields).toEqual({ step: "resume", step_token: german.token });
+    // The step token is a secret: in form bodies only, never in a link or a form's URL (browser history, logs).
+    expect(german.html).not.toMatch(new RegExp(`(href|action)="[^"]*${german.token}`));
+
+    const switched = await post(toEnglish.url, toEnglish.fields);
+    expect(switched.status).toBe(200);
+    expect(switched.headers.get("Set-Cookie")).toContain("lang=en");
+    const english = await switched.text();
+    expect(english).toContain('<html lang="en">');
+    expect(textOf(english)).toContain("Kontor Books (test) asks for this access:");
+    expect(textOf(english)).toContain("Enter the TAN from your banking app");
+    expect(english).toContain('name="tan"');
+    expect(english).not.toContain('name="password"');
+    expect(tokenOf(english)).toBe(german.token);
+    // And back again: the switch on the English page is the same kind of form.
+    expect(languageForm(english, link.url).fields).toEqual({ step: "resume", step_token: german.token });
+    expect(await status(link)).toEqual({ consent: "received", sca: "psuAuthenticated" });
+
+    const done = await post(link.url, { step: "confirm", step_token: tokenOf(english), tan: "123456" });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("Location")).toBe(REDIRECT);
+    expect(await status(link)).toEqual({ consent: "valid", sca: "finalised" });
+  });
+
+  it("keeps the login step a plain link, and answers a switch with a wrong step token with the login, using up nothing", async () => {
+    const customer = await createCustomer(bank.db);
+    const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+    const login = await (await bank.app.request(link.url)).text();
+    expect(login).toContain(`<a href="${new URL(link.url).pathname}?lang=en" hreflang="en">English</a>`);
+    expect(login).not.toContain('class="lang"');
+
+    const { token } = await logIn(link.url, customer);
+    const forged = await post(`${link.url}?lang=en`, { step: "resume", step_token: "made-up" });
+    expect(forged.status).toBe(401);
+    const forgedHtml = await forged.text();
+    expect(alertOf(forgedHtml)).toBe(
+      "Your login for this approval is missing or no longer valid. Please log in again.",
+    );
+    expect(forgedHtml).toContain('name="password"');
+
+    // The real token still works: the forged switch cost no TAN try.
+    const done = await post(link.url, { step: "confirm", step_token: token, tan: "123456" });
+    expect(done.headers.get("Location")).toBe(REDIRECT);
+  });
+
+  it("ends the approval when the switch comes after the TAN step's lifetime, as the TAN would", async () => {
+    const customer = await createCustomer(bank.db);
+    const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+    const { token } = await logIn(link.url, customer);
+    await later(minutes(SCA_STEP_LIFETIME_MINUTES) + 1000, async () => {
+      const late = await post(`${link.url}?lang=en`, { step: "resume", step_token: token });
+      expect(late.status).toBe(410);
+      expect(alertOf(await late.text())).toContain(
+        `the TAN must be entered within ${SCA_STEP_LIFETIME_MINUTES} minutes`,
+      );
+    });
+  });
+});
+
 describe("redirect SCA: where the flow cannot go on, a clear page with the way back to the app", () => {
   it("refuses an account the PSU cannot see at the login, before the TAN, and ends the authorisation", async () => {
     const customer = await createCustomer(bank.db);

@@ -33,6 +33,10 @@ tr.pending td{color:var(--muted);font-style:italic}tr.pending td.num.neg{color:v
 .button.secondary{background:#fff;color:var(--ink);border:1px solid var(--line)}.button.danger{background:var(--bad)}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .filters input{height:2.5rem}.narrow{max-width:460px;margin:0 auto}
+header form.lang button{border:0;padding:0;font:inherit;color:#fff}
+dl.balance{margin:0;text-align:right}dl.balance dt{font-size:.8rem;font-weight:400;color:var(--muted)}dl.balance dd{margin:0}
+dl.tx-detail dd{overflow-wrap:anywhere}dl.tx-detail dd.amount{font-weight:700;font-variant-numeric:tabular-nums}dl.tx-detail dd.text{white-space:pre-line}
+@media (max-width:640px){dl.balance{text-align:left}dl.tx-detail{grid-template-columns:1fr;gap:0}dl.tx-detail dd{margin-bottom:.5rem}}
 @media (max-width:640px){header{padding:.6rem 1rem;gap:.4rem 1rem}header .brand{flex-basis:100%}header .user{display:none}main{margin-top:1rem}
 .subs{margin-left:.25rem;padding-left:.6rem}.card{padding:1rem}
 table.tx,table.tx tbody{display:block}table.tx thead{display:none}
@@ -41,11 +45,21 @@ table.tx td{border:0;padding:0}table.tx td:nth-child(1){grid-area:date;font-size
 table.tx td:nth-child(3){grid-area:rem}table.tx td:nth-child(4){grid-area:st;text-align:right}table.tx td:nth-child(5){grid-area:amt}}
 `;
 
-export function page(c: Context, title: string, body: Html, nav?: Html) {
+export interface PageOptions {
+  /**
+   * For a page that answers a POST and holds state the PSU would lose on a GET of the same path (the SCA's TAN
+   * step): the language switch becomes a form that posts these fields again, so the page is shown anew in the
+   * other language. They travel in the body, never in the URL, as they may hold a secret (a step token).
+   */
+  switchLanguageByPost?: Record<string, string>;
+}
+
+export function page(c: Context, title: string, body: Html, nav?: Html, options: PageOptions = {}) {
   const { lang, t } = translator(c);
   const chosen = c.req.query("lang");
   if (chosen === "de" || chosen === "en") {
-    // The switch is a link with ?lang=; the cookie makes the choice stick for the pages that follow.
+    // The switch (a link, or a form re-posting a step) carries ?lang=; the cookie makes the choice stick for
+    // the pages that follow.
     setCookie(c, "lang", chosen, { path: "/", maxAge: 365 * 86_400, sameSite: "Lax", httpOnly: true });
   }
   const other = lang === "de" ? "en" : "de";
@@ -63,7 +77,16 @@ export function page(c: Context, title: string, body: Html, nav?: Html) {
     <header>
       <a class="brand" href="/">${t("bank.name")}</a>
       ${nav ?? ""}
-      <a href="${url.pathname}${url.search}" hreflang="${other}">${t("lang.switch")}</a>
+      ${
+        options.switchLanguageByPost
+          ? html`<form method="post" action="${url.pathname}${url.search}" class="lang">
+              ${Object.entries(options.switchLanguageByPost).map(
+                ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
+              )}
+              <button type="submit" lang="${other}">${t("lang.switch")}</button>
+            </form>`
+          : html`<a href="${url.pathname}${url.search}" hreflang="${other}">${t("lang.switch")}</a>`
+      }
     </header>
     <main>${body}</main>
   </body>

@@ -8,6 +8,10 @@ export function maxDate(a: string, b: string): string {
   return a > b ? a : b;
 }
 
+export function minDate(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
 /** The first instant of the next Berlin day after `instant`. */
 export function startOfNextBerlinDay(instant: Date): Date {
   const tomorrow = addDays(berlinDate(instant), 1);

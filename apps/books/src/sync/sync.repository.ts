@@ -242,6 +242,16 @@ export async function externalIdsFrom(db: Db, accountId: string, dateFrom: strin
   return new Set(rows[0]?.ids ?? []);
 }
 
+/** The value date of the oldest pending entry books holds for the account, or null. */
+export async function oldestPendingDate(db: Db, accountId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom("bank_pending_transactions")
+    .select((eb) => eb.fn.min("value_date").as("oldest"))
+    .where("bank_account_id", "=", accountId)
+    .executeTakeFirst();
+  return (row?.oldest as string | null | undefined) ?? null;
+}
+
 export async function replacePendingTransactions(
   db: Db,
   accountId: string,

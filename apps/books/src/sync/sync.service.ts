@@ -10,7 +10,7 @@
  *   (docs/design/dedup.md); a difference is a gap with its period, closed by a later sync that finds the data.
  */
 import type { Kysely } from "kysely";
-import { addDays, berlinDate, daysBetween, maxDate } from "../calendar.ts";
+import { addDays, berlinDate, daysBetween, maxDate, minDate } from "../calendar.ts";
 import { type BankConnector, type BookedBalance, ConnectorError } from "../connectors/connector.ts";
 import type { BooksDatabase } from "../db/schema.ts";
 import { type ClaimedSyncJob, recordProgress } from "../jobs/jobs.repository.ts";
@@ -25,6 +25,7 @@ import {
   findSyncTarget,
   importedTotals,
   insertBookedTransactions,
+  oldestPendingDate,
   openOrUpdateGap,
   replacePendingTransactions,
   type SyncTarget,
@@ -98,14 +99,23 @@ export interface SyncOptions {
   afterPage?: ((page: number) => void | Promise<void>) | undefined;
 }
 
+/**
+ * Where a sync's read starts. A bank filters pending entries by their entry date as it filters bookings by
+ * their booking date (NextGenPSD2 dateFrom), and books replaces its pending entries with what the read
+ * returns, so the window also reaches back to the oldest pending entry books holds (by its value date, with
+ * the overlap as margin): a card hold entered before the overlap must not vanish while the bank still has it.
+ */
 export function readWindowStart(
   target: Pick<SyncTarget, "importFrom" | "lastBookedDate" | "lastScaAt">,
-  options: { today: string; now: Date; gapOpen: boolean },
+  options: { today: string; now: Date; gapOpen: boolean; oldestPending: string | null },
 ): string {
-  const wanted =
+  let wanted =
     target.lastBookedDate && !options.gapOpen
       ? maxDate(target.importFrom, addDays(target.lastBookedDate, -OVERLAP_DAYS))
       : target.importFrom;
+  if (options.oldestPending !== null) {
+    wanted = maxDate(target.importFrom, minDate(wanted, addDays(options.oldestPending, -OVERLAP_DAYS)));
+  }
   const freshSca =
     target.lastScaAt !== null && options.now.getTime() - target.lastScaAt.getTime() < FRESH_SCA_MS;
   return freshSca ? wanted : maxDate(wanted, addDays(options.today, -READABLE_DAYS_WITHOUT_SCA));
@@ -131,7 +141,8 @@ export async function syncAccount(
   const now = clock.now();
   const today = berlinDate(now);
   const gapOpen = (await findOpenGap(db, target.accountId)) !== undefined;
-  const dateFrom = readWindowStart(target, { today, now, gapOpen });
+  const oldestPending = await oldestPendingDate(db, target.accountId);
+  const dateFrom = readWindowStart(target, { today, now, gapOpen, oldestPending });
 
   const attended = job.psuIpAddress !== null;
   if (!attended) {

@@ -96,6 +96,40 @@ describe("connecting and syncing against the sandbox bank", () => {
     expect(gaps).toEqual([]);
   });
 
+  it("keeps a pending hold entered before the re-read window while the bank still holds it", async () => {
+    const customer = await createBankCustomer(bank);
+    const [account] = customer.accounts;
+    if (!account) throw new Error("an account expected");
+    await bookTransactions(bank, account.id, { count: 3 });
+    await bookTransactions(bank, account.id, { count: 1, status: "pending", endDaysAgo: 12 });
+    const member = await createMember(books);
+    const browser = testBrowser(books.app);
+    await browser.login(member.user.email, member.user.password);
+    const accountIds = await connectThroughBooks(books, browser, customer);
+    await drainJobs(books.deps);
+    const held = () =>
+      books.database.db
+        .selectFrom("bank_pending_transactions")
+        .select("value_date")
+        .where("bank_account_id", "=", accountIds[0] ?? "")
+        .execute();
+    expect(await held()).toHaveLength(1);
+    // The re-sync reads from three days before the last booking; the bank filters pending entries by entry
+    // date, so without reaching back to the hold it would come back without it.
+    await browser.post("/accounts/sync", { account: accountIds });
+    expect(await drainJobs(books.deps)).toMatchObject([{ status: "succeeded", imported: 0 }]);
+    expect(await held()).toHaveLength(1);
+    // Once the bank no longer holds it, the next sync drops it.
+    await bank.deps.db
+      .deleteFrom("transactions")
+      .where("account_id", "=", account.id)
+      .where("status", "=", "pending")
+      .execute();
+    await browser.post("/accounts/sync", { account: accountIds });
+    await drainJobs(books.deps);
+    expect(await held()).toHaveLength(0);
+  });
+
   it("imports every booked transaction exactly once with 5xx, 429, dropped and truncated responses, and a worker killed mid-sync", async () => {
     const customer = await createBankCustomer(bank);
     const account = customer.accounts[0];

@@ -1,6 +1,11 @@
 import { z } from "zod";
-import { berlinDate, isCalendarDate } from "../clock.ts";
-import { SCA_RENEWAL_DAYS, TOUCH_INTERVAL_MS } from "../consents/consents.service.ts";
+import { addDays, berlinDate, isCalendarDate } from "../clock.ts";
+import {
+  FRESH_SCA_MINUTES,
+  HISTORY_WITHOUT_SCA_DAYS,
+  SCA_RENEWAL_DAYS,
+  TOUCH_INTERVAL_MS,
+} from "../consents/consents.service.ts";
 import type { Account } from "../db/schema.ts";
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -15,6 +20,7 @@ const cursorSchema = z.object({
   d: z.string().refine(isCalendarDate),
   s: z.number().int(),
   m: z.number().int(),
+  i: z.number().int(),
 });
 
 /** What a page link is for: the consent, account and period of the read that began with the first page. */
@@ -26,12 +32,17 @@ export interface PageLinkScope {
 }
 
 /**
- * The `page` parameter of a `next` link: where the next page starts, and the read it belongs to, signed with the
- * bank's key. A TPP can follow the links the bank issued, but cannot make one up: a page link skips the checks of
- * a first page (the 90-day window, the daily limit), so one for another account or an older period would read
- * what the first page refused.
+ * The `page` parameter of a `next` link: where the next page starts, the read it belongs to and when the link
+ * was issued, signed with the bank's key. A TPP can follow the links the bank issued, but cannot make one up: a
+ * page link skips the checks of a first page (the 90-day window, the daily limit), so one for another account
+ * or an older period would read what the first page refused.
  */
-export function encodeCursor(key: Buffer, scope: PageLinkScope, cursor: repo.PageCursor): string {
+export function encodeCursor(
+  key: Buffer,
+  scope: PageLinkScope,
+  cursor: repo.PageCursor,
+  issuedAt: Date,
+): string {
   const text = JSON.stringify({
     c: scope.consentId,
     a: scope.accountId,
@@ -40,6 +51,7 @@ export function encodeCursor(key: Buffer, scope: PageLinkScope, cursor: repo.Pag
     d: cursor.date,
     s: cursor.seq,
     m: cursor.maxSeq,
+    i: Math.floor(issuedAt.getTime() / 1000),
   });
   return sign(key, Buffer.from(text).toString("base64url"));
 }
@@ -53,8 +65,13 @@ function parseCursor(text: string | undefined) {
   }
 }
 
-/** A page link only works as issued: with its consent, on its account, for its period. */
-export function decodeCursor(key: Buffer, scope: PageLinkScope, page: string): repo.PageCursor {
+/**
+ * A page link only works as issued: with its consent, on its account, for its period. A link whose period
+ * reaches back beyond the days readable without a fresh SCA was issued under one, and lasts as long as an SCA
+ * counts as fresh (FRESH_SCA_MINUTES from its issue): kept longer, it would read that history again without
+ * the SCA the first page needed.
+ */
+export function decodeCursor(key: Buffer, scope: PageLinkScope, page: string, now: Date): repo.PageCursor {
   const parsed = parseCursor(verified(key, page));
   if (!parsed) {
     throw new AppError("FORMAT_ERROR", "The page parameter is not one this bank issued.", { path: "page" });
@@ -66,6 +83,14 @@ export function decodeCursor(key: Buffer, scope: PageLinkScope, page: string): r
     throw new AppError(
       "FORMAT_ERROR",
       "The page link belongs to another account or period: follow the next link as the bank issued it.",
+      { path: "page" },
+    );
+  }
+  const reachesBack = parsed.f < addDays(berlinDate(now), -HISTORY_WITHOUT_SCA_DAYS);
+  if (reachesBack && now.getTime() - parsed.i * 1000 > FRESH_SCA_MINUTES * 60_000) {
+    throw new AppError(
+      "PERIOD_INVALID",
+      `This page link reads transactions older than ${HISTORY_WITHOUT_SCA_DAYS} days and ended ${FRESH_SCA_MINUTES} minutes after it was issued; read from the first page again.`,
       { path: "page" },
     );
   }
@@ -139,7 +164,7 @@ export async function readTransactions(
 ): Promise<TransactionsPage> {
   const { account, query, consentId } = params;
   const after = query.page
-    ? decodeCursor(deps.pageLinkKey, linkScope(consentId, account.id, query), query.page)
+    ? decodeCursor(deps.pageLinkKey, linkScope(consentId, account.id, query), query.page, deps.clock.now())
     : null;
   let booked: Buffer[] | undefined;
   let next: string | undefined;
@@ -185,13 +210,13 @@ export async function readGuardedContinuationPage(
 ): Promise<TransactionsPage | undefined> {
   const { consentId, accountId, query } = params;
   if (!query.page || query.bookingStatus === "pending") return undefined;
+  const now = deps.clock.now();
   let after: repo.PageCursor;
   try {
-    after = decodeCursor(deps.pageLinkKey, linkScope(consentId, accountId, query), query.page);
+    after = decodeCursor(deps.pageLinkKey, linkScope(consentId, accountId, query), query.page, now);
   } catch {
     return undefined;
   }
-  const now = deps.clock.now();
   const pageSize = deps.controls.get().pageSize;
   const { rows, account } = await repo.guardedNextBookedPage(
     deps.raw,
@@ -232,13 +257,16 @@ const linkScope = (consentId: string, accountId: string, query: TransactionQuery
  */
 export function checkPeriod(query: TransactionQuery, earliest: string | null) {
   if (!query.page && earliest && query.dateFrom < earliest) {
-    throw new AppError(
-      "PERIOD_INVALID",
-      `Without a fresh SCA only transactions from ${earliest} on can be read; authorise the consent again for older ones.`,
-      { path: "dateFrom" },
-    );
+    throw periodRefused(earliest, "dateFrom");
   }
 }
+
+const periodRefused = (earliest: string, path: string) =>
+  new AppError(
+    "PERIOD_INVALID",
+    `Without a fresh SCA only transactions from ${earliest} on can be read; authorise the consent again for older ones.`,
+    { path },
+  );
 
 /** The booked rows of one page and, to tell whether more remain, one row beyond it. */
 function bookedRange(accountId: string, query: TransactionQuery, pageSize: number) {
@@ -268,10 +296,12 @@ function bookedPage(
       bookingStatus: query.bookingStatus === "both" ? "booked" : query.bookingStatus,
       dateFrom: query.dateFrom,
       dateTo: query.dateTo,
-      page: encodeCursor(deps.pageLinkKey, linkScope(page.consentId, page.accountId, query), {
-        ...repo.positionAfter(last),
-        maxSeq: page.maxSeq,
-      }),
+      page: encodeCursor(
+        deps.pageLinkKey,
+        linkScope(page.consentId, page.accountId, query),
+        { ...repo.positionAfter(last), maxSeq: page.maxSeq },
+        deps.clock.now(),
+      ),
     });
     next = `${accountUrl(deps, page.accountId)}/transactions?${nextQuery}`;
   }
@@ -337,11 +367,7 @@ export async function readTransactionDetails(
     });
   }
   if (params.earliest && row.booking_date < params.earliest) {
-    throw new AppError(
-      "PERIOD_INVALID",
-      `Without a fresh SCA only transactions from ${params.earliest} on can be read; authorise the consent again for older ones.`,
-      { path: "transactionId" },
-    );
+    throw periodRefused(params.earliest, "transactionId");
   }
   // The schema nests the transaction twice (transactionsDetails.transactionDetails), unlike the spec's example.
   return `{"transactionsDetails":{"transactionDetails":${row.xs2a}}}`;

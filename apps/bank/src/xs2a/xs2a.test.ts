@@ -405,11 +405,16 @@ describe("PSD2 access rules", () => {
           d: "2026-05-01",
           s: 0,
           m: 1e12,
+          i: Math.floor(bank.clock.now().getTime() / 1000),
         }),
       ).toString("base64url");
       await refusedAs(withPage(unsigned), /not one this bank issued/);
-      await refusedAs(withPage(encodeCursor(Buffer.alloc(32, 7), scope, old)), /not one this bank issued/);
-      const genuine = encodeCursor(bank.deps.pageLinkKey, scope, old);
+      const now = bank.clock.now();
+      await refusedAs(
+        withPage(encodeCursor(Buffer.alloc(32, 7), scope, old, now)),
+        /not one this bank issued/,
+      );
+      const genuine = encodeCursor(bank.deps.pageLinkKey, scope, old, now);
       // The signature's first character carries six bits of it (the last may carry padding bits only).
       const dot = genuine.lastIndexOf(".") + 1;
       const flipped = `${genuine.slice(0, dot)}${genuine[dot] === "A" ? "B" : "A"}${genuine.slice(dot + 1)}`;
@@ -420,6 +425,37 @@ describe("PSD2 access rules", () => {
       expect(second.body.transactions.booked).toHaveLength(50);
       const all = [...first.body.transactions.booked, ...second.body.transactions.booked];
       expect(all.map((t: { transactionId: string }) => t.transactionId)).not.toContain("OLD-PAGED");
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
+  it("lets a page link into history older than 90 days live only as long as the SCA it was read under is fresh", async () => {
+    const { customer, consentId } = await connected(); // SCA at 10:00
+    const account = customer.accounts[0]!;
+    await addTransactions(bank.db, account.id, [
+      ...Array.from({ length: 150 }, (_, i) => ({ booking_date: "2026-06-01", amount_minor: i + 1 })),
+      ...Array.from({ length: 150 }, (_, i) => ({ booking_date: "2026-10-01", amount_minor: i + 1 })),
+    ]);
+    const firstPage = (dateFrom: string) =>
+      read(`/accounts/${account.id}/transactions?bookingStatus=booked&dateFrom=${dateFrom}`, consentId);
+    const old = (await firstPage("2026-05-01")).body.transactions._links.next.href as string;
+    const recent = (await firstPage("2026-09-01")).body.transactions._links.next.href as string;
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.set("2026-11-23T10:30:00Z");
+      const second = await read(old, consentId);
+      expect(second.status).toBe(200);
+      const third = second.body.transactions._links.next.href as string; // issued at 10:30
+      bank.clock.set("2026-11-23T11:00:30Z"); // the first link is an hour old, the third half an hour
+      const expired = await read(old, consentId);
+      expect(expired.status).toBe(400);
+      expect(expired.body.tppMessages[0]).toMatchObject({ code: "PERIOD_INVALID", path: "page" });
+      expect((await read(third, consentId)).status).toBe(200);
+      // Within the 90 days a link has no such end.
+      bank.clock.set("2026-11-23T18:00:00Z");
+      expect((await read(recent, consentId)).status).toBe(200);
+      expect((await read(third, consentId)).status).toBe(400);
     } finally {
       bank.clock.set(before);
     }
@@ -701,6 +737,7 @@ describe("transactions", () => {
         dateTo: "2026-11-23",
       },
       { date: "2026-09-01", seq: 0, maxSeq: 1e9 },
+      bank.clock.now(),
     );
     const forged = `/accounts/${second.account.id}/transactions?bookingStatus=booked&dateFrom=2026-09-01&page=${cursor}`;
     await refused(await read(forged, second.consentId), 400, "FORMAT_ERROR", /another consent/);
@@ -719,6 +756,7 @@ describe("transactions", () => {
         bank.deps.pageLinkKey,
         { consentId, accountId, dateFrom: "2026-09-01", dateTo: "2026-11-23" },
         { date: "2026-09-01", seq: 0, maxSeq: 1e12 },
+        bank.clock.now(),
       )}`;
     // Transactions granted on the main account only, balances on both.
     const two = await createCustomer(bank.db, { accounts: 2, openingBalance: 100_000 });
@@ -790,6 +828,7 @@ describe("transactions", () => {
           dateTo: "2026-11-23",
         },
         { date: "2026-99-99", seq: 0, maxSeq: 1 },
+        bank.clock.now(),
       )}`,
     );
     await refused(await read(badDate, paged.consentId), 400, "FORMAT_ERROR", /not one this bank issued/);

@@ -9,6 +9,15 @@ export function findConsent(db: Db, id: string) {
   return db.selectFrom("consents").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+/**
+ * The consent as it is now, its row locked until the transaction ends. Every transaction that writes an
+ * authorisation and its consent takes this lock first: so they run one after another per consent, each sees
+ * what the one before it wrote, and two of them never deadlock over the order of the two rows.
+ */
+export function lockConsent(trx: Transaction<BankDB>, id: string) {
+  return trx.selectFrom("consents").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
 export async function insertConsent(
   db: Db,
   row: {
@@ -123,6 +132,17 @@ export function findAuthorisation(db: Db, consentId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** A consent's authorisations in one of the `open` statuses, oldest first. */
+export function listOpenAuthorisations(db: Db, consentId: string, open: readonly ScaStatus[]) {
+  return db
+    .selectFrom("authorisations")
+    .selectAll()
+    .where("consent_id", "=", consentId)
+    .where("sca_status", "in", open)
+    .orderBy("created_at")
+    .execute();
+}
+
 export function listAuthorisationIds(db: Db, consentId: string) {
   return db
     .selectFrom("authorisations")
@@ -132,23 +152,51 @@ export function listAuthorisationIds(db: Db, consentId: string) {
     .execute();
 }
 
-export async function updateAuthorisation(
+/**
+ * Writes an authorisation only while it is in one of the `open` statuses; false when it was not (it closed
+ * meanwhile: a concurrent post finalised or failed it), and nothing was written.
+ */
+export async function updateOpenAuthorisation(
   db: Db,
   id: string,
+  open: readonly ScaStatus[],
   values: {
     sca_status?: ScaStatus;
     psu_id?: string;
     step_token_hash?: string | null;
-    failed_attempts?: number;
     now: Date;
   },
-) {
+): Promise<boolean> {
   const { now, ...rest } = values;
-  await db
+  const row = await db
     .updateTable("authorisations")
     .set({ ...rest, updated_at: now })
     .where("id", "=", id)
-    .execute();
+    .where("sca_status", "in", open)
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Counts a wrong TAN on an authorisation still in one of the `open` statuses and returns the new count, in one
+ * statement: concurrent wrong TANs each count (a read-modify-write let 8 of them at once count as 1).
+ * undefined when the authorisation had closed, and nothing was counted.
+ */
+export async function countWrongTan(
+  db: Db,
+  id: string,
+  open: readonly ScaStatus[],
+  now: Date,
+): Promise<number | undefined> {
+  const row = await db
+    .updateTable("authorisations")
+    .set((eb) => ({ failed_attempts: eb("failed_attempts", "+", 1), updated_at: now }))
+    .where("id", "=", id)
+    .where("sca_status", "in", open)
+    .returning("failed_attempts")
+    .executeTakeFirst();
+  return row?.failed_attempts;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Account, BankDB, Consent, ConsentScope, ConsentStatus, ScaStatus }
 import type { BankDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { attemptLogin } from "../psus/login-throttle.service.ts";
+import { tppRedirectOrigin } from "../tpps/redirect-uri.ts";
 import type { Tpp } from "../tpps/tpps.service.ts";
 import * as repo from "./consents.repository.ts";
 
@@ -61,12 +62,24 @@ function validateRedirect(prefs: ScaPreferences) {
       path: "TPP-Redirect-URI",
     });
   }
+}
+
+/**
+ * The TPP's redirect URIs, wherever they are sent (whatever the approach): the bank sends the PSU to them and
+ * allows their origins in the SCA pages' policy, so a URI it could not do that with is refused when it
+ * arrives, not filtered out later (tppRedirectOrigin).
+ */
+function checkTppUris(prefs: ScaPreferences) {
   for (const [name, uri] of [
     ["TPP-Redirect-URI", prefs.redirectUri],
     ["TPP-Nok-Redirect-URI", prefs.nokRedirectUri],
   ] as const) {
-    if (uri !== undefined && !URL.canParse(uri)) {
-      throw new AppError("FORMAT_ERROR", `${name} is not an absolute URI.`, { path: name });
+    if (uri !== undefined && tppRedirectOrigin(uri) === undefined) {
+      throw new AppError(
+        "FORMAT_ERROR",
+        `${name} must be an absolute http(s) URI with a plain host name, such as https://tpp.example/callback.`,
+        { path: name },
+      );
     }
   }
 }
@@ -168,6 +181,7 @@ function checkAccessShape(access: AccountAccess) {
 }
 
 export async function createConsent(deps: BankDeps, tpp: Tpp, body: ConsentsRequest, prefs: ScaPreferences) {
+  checkTppUris(prefs);
   checkAccessShape(body.access);
   const now = deps.clock.now();
   const today = berlinDate(now);
@@ -225,7 +239,7 @@ export async function createConsent(deps: BankDeps, tpp: Tpp, body: ConsentsRequ
   });
 }
 
-/** Loads a consent of this TPP, applying expiry on the way (validUntil is inclusive). */
+/** Loads a consent of this TPP, applying expiry on the way (validUntil is inclusive; see expireIfDue). */
 export async function loadConsent(deps: BankDeps, tpp: Tpp, id: string): Promise<Consent> {
   const consent = await repo.findConsent(deps.db, id);
   if (!consent || consent.tpp_id !== tpp.id) {
@@ -234,6 +248,12 @@ export async function loadConsent(deps: BankDeps, tpp: Tpp, id: string): Promise
   return expireIfDue(deps, consent);
 }
 
+/**
+ * Every read of a consent passes here (the XS2A consent endpoints, the SCA pages, the guard of account reads),
+ * so they all tell the same: a consent past its validUntil has expired, and one waiting for SCA whose redirect
+ * links have all outlived their lifetime is rejected (giveUp) — GET /consents/{id} says so as soon as
+ * /status does, not only once someone opens a link or asks for an authorisation's status.
+ */
 async function expireIfDue(deps: BankDeps, consent: Consent): Promise<Consent> {
   const now = deps.clock.now();
   if (
@@ -243,7 +263,12 @@ async function expireIfDue(deps: BankDeps, consent: Consent): Promise<Consent> {
     await repo.setConsentStatus(deps.db, consent.id, "expired", now);
     return { ...consent, status: "expired" };
   }
-  return consent;
+  if (consent.status !== "received") return consent;
+  let gaveUp = false;
+  for (const authorisation of await repo.listOpenAuthorisations(deps.db, consent.id, OPEN_SCA_STATUSES)) {
+    if (linkExpired(deps, authorisation)) gaveUp = (await giveUp(deps, { consent, authorisation })) || gaveUp;
+  }
+  return gaveUp ? ((await repo.findConsent(deps.db, consent.id)) ?? consent) : consent;
 }
 
 export async function getConsentInformation(deps: BankDeps, tpp: Tpp, id: string) {
@@ -262,18 +287,8 @@ export async function getConsentInformation(deps: BankDeps, tpp: Tpp, id: string
 }
 
 export async function getConsentStatus(deps: BankDeps, tpp: Tpp, id: string) {
+  // A consent that waits for redirect links past their lifetime is rejected on the way (expireIfDue).
   const consent = await loadConsent(deps, tpp, id);
-  // A consent that waits for a redirect link past its lifetime is rejected now (scaClosedReason), not only
-  // once someone opens the link or asks for the authorisation's status.
-  if (consent.status === "received") {
-    for (const { id: authorisationId } of await repo.listAuthorisationIds(deps.db, id)) {
-      const authorisation = await repo.findAuthorisation(deps.db, id, authorisationId);
-      if (authorisation && isOpen(authorisation.sca_status) && linkExpired(deps, authorisation)) {
-        await scaClosedReason(deps, { consent, authorisation });
-        return { consentStatus: "rejected" as const };
-      }
-    }
-  }
   return { consentStatus: consent.status };
 }
 
@@ -286,6 +301,7 @@ export async function deleteConsent(deps: BankDeps, tpp: Tpp, id: string) {
 }
 
 export async function startAuthorisation(deps: BankDeps, tpp: Tpp, consentId: string, prefs: ScaPreferences) {
+  checkTppUris(prefs);
   const consent = await loadConsent(deps, tpp, consentId);
   // A valid consent may be authorised again: that is how a TPP renews SCA (90-day history, 180-day rule).
   if (
@@ -334,9 +350,11 @@ export async function getAuthorisationStatus(
     });
   }
   // A redirect link past its lifetime fails here too, so the TPP need not wait for the PSU to open it (an open
-  // authorisation that cannot go on is failed by scaClosedReason).
+  // authorisation that cannot go on is failed by scaClosedReason); the answer is the status it has now, which a
+  // concurrent post may have set instead.
   if (isOpen(authorisation.sca_status) && (await scaClosedReason(deps, { consent, authorisation }))) {
-    return { scaStatus: "failed" as const };
+    const current = await repo.findAuthorisation(deps.db, consentId, authorisationId);
+    return { scaStatus: current?.sca_status ?? ("failed" as const) };
   }
   return { scaStatus: authorisation.sca_status };
 }
@@ -370,7 +388,9 @@ export async function loadPendingSca(
   consentId: string,
   authorisationId: string,
 ): Promise<PendingSca> {
-  const consent = await repo.findConsent(deps.db, consentId);
+  const found = await repo.findConsent(deps.db, consentId);
+  // Expiry first: it may fail this very authorisation, which is then read as it is after that.
+  const consent = found && (await expireIfDue(deps, found));
   const authorisation = consent
     ? await repo.findAuthorisation(deps.db, consentId, authorisationId)
     : undefined;
@@ -388,7 +408,7 @@ export async function loadPendingSca(
     !access.availableAccountsWithBalance &&
     !access.allPsd2 &&
     lists.every((l) => !l?.length);
-  return { consent: await expireIfDue(deps, consent), authorisation, tppName: tpp.name, needsAccountChoice };
+  return { consent, authorisation, tppName: tpp.name, needsAccountChoice };
 }
 
 /** Why the PSU cannot go on with an authorisation; the SCA pages say it in the PSU's language. */
@@ -416,35 +436,58 @@ function linkExpired(deps: BankDeps, authorisation: PendingSca["authorisation"])
   );
 }
 
-function isOpen(status: ScaStatus): boolean {
-  switch (status) {
-    case "received":
-    case "psuIdentified":
-    case "psuAuthenticated":
-    case "scaMethodSelected":
-    case "started":
-    case "unconfirmed":
-      return true;
-    case "finalised":
-    case "exempted":
-    case "failed":
-      return false;
-    default: {
-      const never: never = status;
-      throw new Error(`unhandled SCA status ${String(never)}`);
-    }
-  }
+/** Whether the PSU may still act on an authorisation in each status (a record: a new status must be placed). */
+const SCA_OPEN = {
+  received: true,
+  psuIdentified: true,
+  psuAuthenticated: true,
+  scaMethodSelected: true,
+  started: true,
+  unconfirmed: true,
+  finalised: false,
+  exempted: false,
+  failed: false,
+} as const satisfies Record<ScaStatus, boolean>;
+
+const isOpen = (status: ScaStatus): boolean => SCA_OPEN[status];
+
+/** The open statuses, for the writes that only act on an authorisation still open. */
+const OPEN_SCA_STATUSES: readonly ScaStatus[] = (Object.keys(SCA_OPEN) as ScaStatus[]).filter(isOpen);
+
+/**
+ * The PSU cancels, or the bank gives up: the authorisation fails, and a consent still waiting for it is rejected
+ * — unless another authorisation of it is still open and within its lifetime (a TPP may start several, and the
+ * PSU may be on the newer link: an older link running out must not end the consent under them).
+ *
+ * Only an authorisation still open is failed: false when it had closed meanwhile (a concurrent post finalised
+ * or failed it), and then nothing is written; the caller answers as the closed state does (closedMeanwhile).
+ */
+async function giveUp(deps: BankDeps, { consent, authorisation }: ScaRecords): Promise<boolean> {
+  return deps.db.transaction().execute((trx) => failAuthorisation(deps, trx, consent.id, authorisation.id));
 }
 
-/** The PSU cancels, or the bank gives up: the authorisation fails, and a consent still waiting for it is rejected. */
-async function giveUp(deps: BankDeps, { consent, authorisation }: ScaRecords) {
+/** giveUp's writes, in the caller's transaction: both or neither, under the consent's lock (repo.lockConsent). */
+async function failAuthorisation(
+  deps: BankDeps,
+  trx: Transaction<BankDB>,
+  consentId: string,
+  authorisationId: string,
+): Promise<boolean> {
   const now = deps.clock.now();
-  await repo.updateAuthorisation(deps.db, authorisation.id, {
+  const consent = await repo.lockConsent(trx, consentId);
+  const failed = await repo.updateOpenAuthorisation(trx, authorisationId, OPEN_SCA_STATUSES, {
     sca_status: "failed",
     step_token_hash: null,
     now,
   });
-  if (consent.status === "received") await repo.setConsentStatus(deps.db, consent.id, "rejected", now);
+  if (!failed) return false;
+  if (consent?.status === "received") {
+    const open = await repo.listOpenAuthorisations(trx, consentId, OPEN_SCA_STATUSES);
+    if (!open.some((other) => !linkExpired(deps, other))) {
+      await repo.setConsentStatus(trx, consentId, "rejected", now);
+    }
+  }
+  return true;
 }
 
 /**
@@ -452,36 +495,54 @@ async function giveUp(deps: BankDeps, { consent, authorisation }: ScaRecords) {
  * a consent that has ended, is failed on the way, so the TPP's status request says so as well.
  */
 export async function scaClosedReason(deps: BankDeps, pending: ScaRecords): Promise<ScaClosed | null> {
-  const { authorisation, consent } = pending;
-  if (!isOpen(authorisation.sca_status)) {
-    if (authorisation.sca_status !== "failed") return consent.status === "valid" ? "approved" : "used";
-    if (consent.status === "expired") return "consentExpired";
-    return linkExpired(deps, authorisation) ? "expired" : "failed";
-  }
+  if (!isOpen(pending.authorisation.sca_status)) return settledReason(deps, pending);
+  const reason = openEndReason(deps, pending);
+  if (reason === null || (await giveUp(deps, pending))) return reason;
+  return closedMeanwhile(deps, pending, reason);
+}
+
+/** Why an authorisation still open cannot go on (and is to be given up), or null while it can. */
+function openEndReason(deps: BankDeps, { authorisation, consent }: ScaRecords): ScaClosed | null {
   const status = consent.status;
   switch (status) {
     case "received":
     case "partiallyAuthorised":
     case "valid":
-      break;
+      return linkExpired(deps, authorisation) ? "expired" : null;
     case "expired":
-      await giveUp(deps, pending);
       return "consentExpired";
     case "rejected":
     case "revokedByPsu":
     case "terminatedByTpp":
-      await giveUp(deps, pending);
       return "consentEnded";
     default: {
       const never: never = status;
       throw new Error(`unhandled consent status ${String(never)}`);
     }
   }
-  if (linkExpired(deps, authorisation)) {
-    await giveUp(deps, pending);
-    return "expired";
-  }
-  return null;
+}
+
+/** Why the PSU cannot go on with an authorisation that is no longer open. */
+function settledReason(deps: BankDeps, { authorisation, consent }: ScaRecords): ScaClosed {
+  if (authorisation.sca_status !== "failed") return consent.status === "valid" ? "approved" : "used";
+  if (consent.status === "expired") return "consentExpired";
+  return linkExpired(deps, authorisation) ? "expired" : "failed";
+}
+
+/**
+ * A write found the authorisation no longer open, or its consent no longer authorisable: a concurrent post got
+ * there first. The answer is what the records say now (a cancel that lost to the TAN goes to the ok URI, a TAN
+ * that lost to the cancel gets the "failed" page), `fallback` only if they cannot say.
+ */
+async function closedMeanwhile(deps: BankDeps, pending: ScaRecords, fallback: ScaClosed): Promise<ScaClosed> {
+  const consent = await repo.findConsent(deps.db, pending.consent.id);
+  const authorisation = await repo.findAuthorisation(deps.db, pending.consent.id, pending.authorisation.id);
+  if (!consent || !authorisation) return fallback;
+  if (!isOpen(authorisation.sca_status)) return settledReason(deps, { consent, authorisation });
+  // Still open, so its consent moved on (ended, expired): given up as a fresh look at it would. Not a second
+  // time round if yet another post closed it meanwhile: then the fallback.
+  const reason = openEndReason(deps, { consent, authorisation });
+  return reason !== null && (await giveUp(deps, { consent, authorisation })) ? reason : fallback;
 }
 
 /**
@@ -547,18 +608,25 @@ export async function scaLogin(
   if (pending.consent.status !== "valid") {
     const iban = unseenIban(pending.consent.access as AccountAccess, accounts);
     if (iban !== undefined) {
-      await giveUp(deps, pending);
-      return { outcome: "noAccess", iban };
+      if (await giveUp(deps, pending)) return { outcome: "noAccess", iban };
+      return { outcome: "closed", reason: await closedMeanwhile(deps, pending, "failed") };
     }
   }
   // The token carries when it was issued; its hash is stored, so a token whose time was changed matches nothing.
   const token = `${deps.clock.now().getTime().toString(36)}.${newId(24)}`;
-  await repo.updateAuthorisation(deps.db, pending.authorisation.id, {
-    sca_status: "psuAuthenticated",
-    psu_id: psu.id,
-    step_token_hash: sha256(token),
-    now: deps.clock.now(),
-  });
+  // Only while still open: a login that raced a cancel must not bring the failed authorisation back.
+  const authenticated = await repo.updateOpenAuthorisation(
+    deps.db,
+    pending.authorisation.id,
+    OPEN_SCA_STATUSES,
+    {
+      sca_status: "psuAuthenticated",
+      psu_id: psu.id,
+      step_token_hash: sha256(token),
+      now: deps.clock.now(),
+    },
+  );
+  if (!authenticated) return { outcome: "closed", reason: await closedMeanwhile(deps, pending, "failed") };
   return { outcome: "authenticated", token, accounts };
 }
 
@@ -647,7 +715,9 @@ type FinishOutcome =
   /** The last allowed wrong TAN: the authorisation has failed. */
   | { outcome: "tanFailed"; attempts: number }
   | { outcome: "chooseAccount" }
-  | { outcome: "noAccess"; iban: string };
+  | { outcome: "noAccess"; iban: string }
+  /** The authorisation closed, or its consent ended, while this post was on its way. */
+  | { outcome: "closed"; reason: ScaClosed };
 
 export type ScaConfirmOutcome =
   | { outcome: "finalised"; redirect: string }
@@ -677,8 +747,8 @@ async function checkStepToken(
   }
   const issuedAt = stepTokenIssuedAt(stepToken);
   if (issuedAt === undefined || deps.clock.now().getTime() - issuedAt > minutes(SCA_STEP_LIFETIME_MINUTES)) {
-    await giveUp(deps, pending);
-    return { outcome: "closed", reason: "loginExpired" };
+    if (await giveUp(deps, pending)) return { outcome: "closed", reason: "loginExpired" };
+    return { outcome: "closed", reason: await closedMeanwhile(deps, pending, "loginExpired") };
   }
   return { outcome: "valid", psuId: authorisation.psu_id };
 }
@@ -723,7 +793,12 @@ export async function scaConfirm(
       return { outcome, redirect: returnUri(deps, pending, "ok") };
     case "noAccess":
       // The PSU lost access to an account between the login and the TAN: as at the login.
-      await giveUp(deps, pending);
+      if (await giveUp(deps, pending)) return finished;
+      return { outcome: "closed", reason: await closedMeanwhile(deps, pending, "failed") };
+    case "closed":
+      // Finalised by a concurrent submit of the same TAN form: where that one went, as above.
+      if (finished.reason === "approved")
+        return { outcome: "finalised", redirect: returnUri(deps, pending, "ok") };
       return finished;
     case "tanFailed":
     case "otherUser":
@@ -768,33 +843,75 @@ async function finishSca(
     .where("id", "=", psuId)
     .executeTakeFirstOrThrow();
   if (tan.trim() !== psu.tan) {
-    const attempts = authorisation.failed_attempts + 1;
-    const failed = attempts >= MAX_TAN_ATTEMPTS;
-    await repo.updateAuthorisation(deps.db, authorisation.id, {
-      failed_attempts: attempts,
-      ...(failed ? { sca_status: "failed" as const, step_token_hash: null } : {}),
-      now,
+    // Counted in the database, and the authorisation failed at the last try in the same transaction, under the
+    // consent's lock: so concurrent wrong TANs each count, and a right TAN cannot slip in between.
+    const attempts = await deps.db.transaction().execute(async (trx) => {
+      await repo.lockConsent(trx, consent.id);
+      const count = await repo.countWrongTan(trx, authorisation.id, OPEN_SCA_STATUSES, now);
+      if (count !== undefined && count >= MAX_TAN_ATTEMPTS) {
+        await failAuthorisation(deps, trx, consent.id, authorisation.id);
+      }
+      return count;
     });
-    if (failed && consent.status === "received")
-      await repo.setConsentStatus(deps.db, consent.id, "rejected", now);
-    return failed
+    if (attempts === undefined) {
+      return { outcome: "closed", reason: await closedMeanwhile(deps, pending, "failed") };
+    }
+    return attempts >= MAX_TAN_ATTEMPTS
       ? { outcome: "tanFailed", attempts }
       : { outcome: "tanWrong", attemptsLeft: MAX_TAN_ATTEMPTS - attempts };
   }
-  await deps.db.transaction().execute(async (trx) => {
-    if (!grant) {
+  const result = await deps.db.transaction().execute(async (trx) => {
+    // The consent as it is now, not as the page loaded it: a concurrent post may have moved it.
+    const current = await repo.lockConsent(trx, consent.id);
+    if (!current) return "closed" as const;
+    if (current.psu_id && current.psu_id !== psuId) return "otherUser" as const;
+    const status = current.status;
+    let asRenewal: boolean;
+    switch (status) {
+      case "received":
+      case "partiallyAuthorised":
+        if (!grant) return "closed" as const; // loaded valid, now back to received: cannot happen
+        asRenewal = false;
+        break;
+      case "valid":
+        // Another authorisation of it was finalised meanwhile: this one renews SCA, the grant stays.
+        asRenewal = true;
+        break;
+      case "rejected":
+      case "revokedByPsu":
+      case "expired":
+      case "terminatedByTpp":
+        return "closed" as const;
+      default: {
+        const never: never = status;
+        throw new Error(`unhandled consent status ${String(never)}`);
+      }
+    }
+    const finalised = await repo.updateOpenAuthorisation(trx, authorisation.id, OPEN_SCA_STATUSES, {
+      sca_status: "finalised",
+      step_token_hash: null,
+      now,
+    });
+    if (!finalised) return "closed" as const;
+    if (asRenewal || !grant) {
       await repo.renewConsentSca(trx, consent.id, now);
     } else {
       await repo.replaceConsentAccounts(trx, consent.id, grant.rows);
       await repo.markConsentAuthorised(trx, consent.id, { psuId, access: grant.access, now });
     }
-    await repo.updateAuthorisation(trx, authorisation.id, {
-      sca_status: "finalised",
-      step_token_hash: null,
-      now,
-    });
+    return "finalised" as const;
   });
-  return { outcome: "finalised" };
+  switch (result) {
+    case "finalised":
+    case "otherUser":
+      return { outcome: result };
+    case "closed":
+      return { outcome: "closed", reason: await closedMeanwhile(deps, pending, "failed") };
+    default: {
+      const never: never = result;
+      throw new Error(`unhandled outcome ${String(never)}`);
+    }
+  }
 }
 
 /**
@@ -802,10 +919,11 @@ async function finishSca(
  * undone, nor reported as a failure: the PSU goes to the redirect URI, as the consent stands.
  */
 export async function scaCancel(deps: BankDeps, pending: PendingSca): Promise<string> {
-  const closed = await scaClosedReason(deps, pending);
-  if (closed === "approved") return returnUri(deps, pending, "ok");
-  if (!closed) await giveUp(deps, pending);
-  return returnUri(deps, pending, "nok");
+  let closed = await scaClosedReason(deps, pending);
+  // A cancel that loses the race to the TAN (sent together) finds it finalised: the ok URI, as above.
+  if (!closed)
+    closed = (await giveUp(deps, pending)) ? "failed" : await closedMeanwhile(deps, pending, "failed");
+  return returnUri(deps, pending, closed === "approved" ? "ok" : "nok");
 }
 
 /** Decoupled SCA, confirmed in the bank's app by the logged-in PSU. */
@@ -836,6 +954,14 @@ export async function approveDecoupled(
       throw new AppError("FORMAT_ERROR", "Choose at least one account.");
     case "noAccess":
       throw new AppError("CONSENT_INVALID", `You have no access to the account ${finished.iban}.`);
+    case "closed":
+      // Approved or rejected meanwhile (another tab, another device): as assertOpen would have said.
+      throw new AppError(
+        "STATUS_INVALID",
+        finished.reason === "approved" || finished.reason === "used"
+          ? "This authorisation has already been completed."
+          : "This authorisation is no longer open.",
+      );
     default: {
       const never: never = outcome;
       throw new Error(`unhandled outcome ${String(never)}`);

@@ -109,7 +109,10 @@ describe("redirect SCA: mistakes the PSU can correct, on the form itself", () =>
     const thirdHtml = await third.text();
     expect(thirdHtml).not.toContain('name="tan"');
     expect(textOf(thirdHtml)).toContain("Freigabe abgebrochen");
-    expect(alertOf(thirdHtml)).toContain("Die TAN wurde 3-mal falsch eingegeben.");
+    // The page shows a button back (or, without an http(s) URI, "close this window"): it does not send the PSU.
+    expect(alertOf(thirdHtml)).toBe(
+      "Die TAN wurde 3-mal falsch eingegeben. Aus Sicherheitsgründen wurde die Freigabe abgebrochen; Kontor Books (test) erhält keinen Zugriff. Sie können die Verbindung in Kontor Books (test) neu starten.",
+    );
     expect(thirdHtml).toContain(`<a class="button" href="${NOK}">Zurück zu Kontor Books (test)</a>`);
     expect(await status(link)).toEqual({ consent: "rejected", sca: "failed" });
   });
@@ -390,6 +393,18 @@ describe("redirect SCA: lifetimes", () => {
     });
   });
 
+  it("says the consent is rejected on GET /consents/{id} as soon as /status would, once the link has run out", async () => {
+    const customer = await createCustomer(bank.db);
+    const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+    await later(minutes(SCA_LINK_LIFETIME_MINUTES) + 1000, async () => {
+      // Asked first, before anything else has looked at the consent: books reads this one.
+      const consent = await bank.xs2a(`/consents/${link.consentId}`);
+      expect(consent.status).toBe(200);
+      expect(consent.body.consentStatus).toBe("rejected");
+      expect(await status(link)).toEqual({ consent: "rejected", sca: "failed" });
+    });
+  });
+
   it(`ends the approval when the TAN comes more than ${SCA_STEP_LIFETIME_MINUTES} minutes after the login`, async () => {
     const customer = await createCustomer(bank.db);
     const link = await scaLink(accessTo(customer.accounts[0]!.iban));
@@ -430,6 +445,163 @@ describe("redirect SCA: lifetimes", () => {
   });
 });
 
+describe("redirect SCA: several authorisations of one consent", () => {
+  /** A second authorisation of the link's consent, started by the TPP now. */
+  async function startAnother(link: { consentId: string }) {
+    const started = await bank.xs2a(`/consents/${link.consentId}/authorisations`, {
+      method: "POST",
+      body: "{}",
+      headers: { "PSU-IP-Address": "192.0.2.10", "TPP-Redirect-URI": REDIRECT, "TPP-Nok-Redirect-URI": NOK },
+    });
+    expect(started.status).toBe(201);
+    return {
+      url: started.body._links.scaRedirect.href as string,
+      consentId: link.consentId,
+      scaStatusUrl: started.body._links.scaStatus.href as string,
+    };
+  }
+
+  it("lets an older link run out without rejecting the consent while a newer one is open, and rejects it once that one has run out too", async () => {
+    const customer = await createCustomer(bank.db);
+    const first = await scaLink(accessTo(customer.accounts[0]!.iban));
+    await later(minutes(25), async () => {
+      const second = await startAnother(first);
+      await later(minutes(6), async () => {
+        // 31 minutes after the first link: it has failed, the consent waits for the second.
+        expect((await bank.xs2a(`/consents/${first.consentId}`)).body.consentStatus).toBe("received");
+        expect(await status(first)).toEqual({ consent: "received", sca: "failed" });
+        expect(await status(second)).toEqual({ consent: "received", sca: "received" });
+        expect((await bank.app.request(second.url)).status).toBe(200);
+        await later(minutes(SCA_LINK_LIFETIME_MINUTES), async () => {
+          expect(await status(second)).toEqual({ consent: "rejected", sca: "failed" });
+        });
+      });
+    });
+  });
+
+  it("completes the newer link after the older one ran out", async () => {
+    const customer = await createCustomer(bank.db);
+    const first = await scaLink(accessTo(customer.accounts[0]!.iban));
+    await later(minutes(25), async () => {
+      const second = await startAnother(first);
+      await later(minutes(6), async () => {
+        expect((await bank.app.request(first.url)).status).toBe(410);
+        const sca = await completeRedirectSca(bank, second.url, customer);
+        expect(sca).toMatchObject({ status: 303, location: REDIRECT });
+        expect(await status(second)).toEqual({ consent: "valid", sca: "finalised" });
+      });
+    });
+  });
+
+  it("keeps the consent waiting when the PSU cancels one link while another is open, and rejects it when the last one is cancelled", async () => {
+    const customer = await createCustomer(bank.db);
+    const first = await scaLink(accessTo(customer.accounts[0]!.iban));
+    const second = await startAnother(first);
+    const cancelled = await post(first.url, { step: "cancel" });
+    expect(cancelled.headers.get("Location")).toBe(NOK);
+    expect(await status(first)).toEqual({ consent: "received", sca: "failed" });
+    expect((await bank.app.request(second.url)).status).toBe(200);
+
+    await post(second.url, { step: "cancel" });
+    expect(await status(second)).toEqual({ consent: "rejected", sca: "failed" });
+  });
+});
+
+describe("redirect SCA: posts sent at once", () => {
+  const failedAttempts = async (consentId: string) =>
+    (
+      await bank.db
+        .selectFrom("authorisations")
+        .select("failed_attempts")
+        .where("consent_id", "=", consentId)
+        .executeTakeFirstOrThrow()
+    ).failed_attempts;
+
+  it("counts each of 8 wrong TANs sent at once: the third fails the authorisation, and the right TAN after them is refused", async () => {
+    const customer = await createCustomer(bank.db);
+    const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+    const { token } = await logIn(link.url, customer);
+    const wrong = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        post(link.url, { step: "confirm", step_token: token, tan: `00000${i}` }, EN),
+      ),
+    );
+    const pages = await Promise.all(
+      wrong.map(async (r) => ({ status: r.status, alert: alertOf(await r.text()) })),
+    );
+    // Two tries left, one left, failed; the other five find the authorisation already failed.
+    expect(pages.filter((p) => p.alert.startsWith("The TAN is wrong."))).toHaveLength(2);
+    expect(
+      pages.filter((p) => p.status === 400 && p.alert.startsWith("The TAN was entered wrongly")),
+    ).toEqual([
+      {
+        status: 400,
+        alert:
+          "The TAN was entered wrongly 3 times. For your security the approval has been cancelled; Kontor Books (test) gets no access. You can start the connection again in Kontor Books (test).",
+      },
+    ]);
+    expect(pages.filter((p) => p.status === 409)).toHaveLength(5);
+    expect(await failedAttempts(link.consentId)).toBe(3);
+
+    const right = await post(link.url, { step: "confirm", step_token: token, tan: "123456" });
+    expect(right.status).toBe(409);
+    expect(await status(link)).toEqual({ consent: "rejected", sca: "failed" });
+  });
+
+  for (const first of ["confirm", "cancel"] as const) {
+    it(`ends one way only when cancel and the right TAN are sent together (${first} first)`, async () => {
+      const customer = await createCustomer(bank.db);
+      const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+      const { token } = await logIn(link.url, customer);
+      const confirm = () => post(link.url, { step: "confirm", step_token: token, tan: "123456" });
+      const cancel = () => post(link.url, { step: "cancel" });
+      const [confirmed, cancelled] =
+        first === "confirm"
+          ? await Promise.all([confirm(), cancel()])
+          : await Promise.all([cancel(), confirm()]).then(([b, a]) => [a, b] as const);
+      const outcome = await status(link);
+      if (outcome.sca === "finalised") {
+        // The TAN won: both go to the ok URI, as a cancel after success does.
+        expect(outcome.consent).toBe("valid");
+        expect([confirmed.status, confirmed.headers.get("Location")]).toEqual([303, REDIRECT]);
+        expect([cancelled.status, cancelled.headers.get("Location")]).toEqual([303, REDIRECT]);
+      } else {
+        // The cancel won: the TAN is answered as for a cancelled link, and changes nothing.
+        expect(outcome).toEqual({ consent: "rejected", sca: "failed" });
+        expect([cancelled.status, cancelled.headers.get("Location")]).toEqual([303, NOK]);
+        expect(confirmed.status).toBe(409);
+        expect(alertOf(await confirmed.text())).toContain("abgebrochen oder ist fehlgeschlagen");
+      }
+    });
+  }
+
+  it("does not bring a cancelled authorisation back with a login sent at the same time", async () => {
+    const customer = await createCustomer(bank.db);
+    const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+    const [login, cancel] = await Promise.all([
+      post(link.url, { step: "login", login: customer.login, password: customer.password }),
+      post(link.url, { step: "cancel" }),
+    ]);
+    expect(cancel.headers.get("Location")).toBe(NOK);
+    // Read from the table: the TPP's status request would fail an open authorisation of a rejected consent.
+    const row = await bank.db
+      .selectFrom("authorisations")
+      .select(["sca_status", "step_token_hash"])
+      .where("consent_id", "=", link.consentId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ sca_status: "failed", step_token_hash: null });
+    // Either the login came first (its TAN form is now dead) or it found the link cancelled.
+    const html = await login.text();
+    if (login.status === 200) {
+      const done = await post(link.url, { step: "confirm", step_token: tokenOf(html), tan: "123456" });
+      expect(done.status).toBe(409);
+    } else {
+      expect(login.status).toBe(409);
+    }
+    expect(await status(link)).toEqual({ consent: "rejected", sca: "failed" });
+  });
+});
+
 describe("security headers", () => {
   const expectGuarded = (response: Response) => {
     expect(response.headers.get("X-Frame-Options")).toBe("DENY");
@@ -451,6 +623,87 @@ describe("security headers", () => {
     const wrong = await post(link.url, { step: "login", login: customer.login, password: "wrong" });
     expectGuarded(wrong);
     expectGuarded(await bank.app.request(`${bank.deps.publicUrl}/sca/consents/nope/nope`));
+  });
+
+  it("refuses a TPP URI the bank could not send the PSU to, when the consent or an authorisation is created", async () => {
+    const customer = await createCustomer(bank.db);
+    const body = JSON.stringify({
+      access: accessTo(customer.accounts[0]!.iban),
+      recurringIndicator: true,
+      validUntil: "2027-02-01",
+      frequencyPerDay: 4,
+      combinedServiceIndicator: false,
+    });
+    const consentsBefore = await bank.db
+      .selectFrom("consents")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    const bad = [
+      "books.test/callback",
+      "javascript:alert(1)",
+      "ftp://books.test/callback",
+      "https:books.test/callback",
+      "https://books.test,evil.test;sandbox/callback",
+      "http://[::1]:3000/callback",
+    ];
+    for (const uri of bad) {
+      for (const [header, headers] of [
+        ["TPP-Redirect-URI", { "TPP-Redirect-URI": uri }],
+        ["TPP-Nok-Redirect-URI", { "TPP-Redirect-URI": REDIRECT, "TPP-Nok-Redirect-URI": uri }],
+      ] as const) {
+        const created = await bank.xs2a("/consents", {
+          method: "POST",
+          body,
+          headers: { "PSU-IP-Address": "192.0.2.10", ...headers },
+        });
+        expect(created.status, `${header}: ${uri}`).toBe(400);
+        expect(created.body.tppMessages[0]).toMatchObject({ code: "FORMAT_ERROR", path: header });
+      }
+    }
+    const consentsAfter = await bank.db
+      .selectFrom("consents")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(consentsAfter.n)).toBe(Number(consentsBefore.n));
+
+    // The same at the start of an authorisation of a consent created without one.
+    const explicit = await bank.xs2a("/consents", {
+      method: "POST",
+      body,
+      headers: { "PSU-IP-Address": "192.0.2.10", "TPP-Explicit-Authorisation-Preferred": "true" },
+    });
+    expect(explicit.status).toBe(201);
+    const started = await bank.xs2a(`/consents/${explicit.body.consentId}/authorisations`, {
+      method: "POST",
+      body: "{}",
+      headers: {
+        "PSU-IP-Address": "192.0.2.10",
+        "TPP-Redirect-URI": REDIRECT,
+        "TPP-Nok-Redirect-URI": "https://books.test;script-src/nok",
+      },
+    });
+    expect(started.status).toBe(400);
+    expect(started.body.tppMessages[0]).toMatchObject({ code: "FORMAT_ERROR", path: "TPP-Nok-Redirect-URI" });
+    const list = await bank.xs2a(`/consents/${explicit.body.consentId}/authorisations`);
+    expect(list.body.authorisationIds).toEqual([]);
+  });
+
+  it("never lets a stored TPP URI add anything but a plain origin to the SCA pages' policy", async () => {
+    const customer = await createCustomer(bank.db);
+    const link = await scaLink(accessTo(customer.accounts[0]!.iban));
+    // Stored before the bank refused such URIs at creation.
+    await bank.db
+      .updateTable("authorisations")
+      .set({ redirect_uri: "https://books.test,evil.test;sandbox/cb", nok_redirect_uri: "https://a'b/nok" })
+      .where("consent_id", "=", link.consentId)
+      .execute();
+    const page = await bank.app.request(link.url);
+    expect(page.status).toBe(200);
+    const policy = page.headers.get("Content-Security-Policy") ?? "";
+    expect(policy).toContain("form-action 'self'; frame-ancestors 'none'");
+    expect(policy).not.toContain("evil");
+    expect(policy).not.toContain("sandbox");
+    expect(policy).not.toContain("a'b");
   });
 
   it("guards the banking app's pages and the error pages too", async () => {

@@ -46,7 +46,7 @@ export const messages = {
     "sca.stop.title": "Freigabe nicht möglich",
     "sca.stop.tanFailed.title": "Freigabe abgebrochen",
     "sca.stop.tanFailed":
-      "Die TAN wurde {n}-mal falsch eingegeben. Aus Sicherheitsgründen wurde die Freigabe abgebrochen; {tpp} erhält keinen Zugriff. Sie kehren jetzt zu {tpp} zurück und können die Verbindung dort neu starten.",
+      "Die TAN wurde {n}-mal falsch eingegeben. Aus Sicherheitsgründen wurde die Freigabe abgebrochen; {tpp} erhält keinen Zugriff. Sie können die Verbindung in {tpp} neu starten.",
     "sca.stop.noAccess":
       "{tpp} fragt nach Zugriff auf das Konto {iban}, das Sie mit Ihrem Zugang nicht sehen können. Die Freigabe wurde deshalb abgebrochen; {tpp} erhält keinen Zugriff.",
     "sca.otherUser.title": "Diese Freigabe gehört zu einem anderen Nutzer",
@@ -235,7 +235,7 @@ export const messages = {
     "sca.stop.title": "Approval not possible",
     "sca.stop.tanFailed.title": "Approval cancelled",
     "sca.stop.tanFailed":
-      "The TAN was entered wrongly {n} times. For your security the approval has been cancelled; {tpp} gets no access. You now return to {tpp}, where you can start the connection again.",
+      "The TAN was entered wrongly {n} times. For your security the approval has been cancelled; {tpp} gets no access. You can start the connection again in {tpp}.",
     "sca.stop.noAccess":
       "{tpp} asks for access to the account {iban}, which you cannot see with your login. The approval has therefore been cancelled; {tpp} gets no access.",
     "sca.otherUser.title": "This approval belongs to another user",

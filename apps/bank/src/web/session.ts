@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { BankDeps } from "../deps.ts";
 import { type PsuSession, resumeSession, sameToken } from "../psus/sessions.service.ts";
+import { tppRedirectOrigin } from "../tpps/redirect-uri.ts";
 import { translator } from "./i18n.ts";
 import { errorPage } from "./layout.ts";
 
@@ -45,11 +46,14 @@ export function sessionToken(c: Context): string {
 
 /**
  * Headers every page of the bank gets: no framing (clickjacking on Approve/Revoke), no caching of account data.
- * `formTargets`: origins a form may end up at besides the bank — browsers apply form-action to the redirect
- * that answers a post, and the SCA forms redirect to the TPP.
+ * `formTargets`: URIs a form may end up at besides the bank — browsers apply form-action to the redirect
+ * that answers a post, and the SCA forms redirect to the TPP. Only plain origins go into the policy
+ * (tppRedirectOrigin), so a stored URI can never add CSP syntax.
  */
 export function securityHeaders(c: Context, options: { formTargets?: string[] } = {}) {
-  const targets = (options.formTargets ?? []).map((uri) => originOf(uri)).filter((o) => o !== undefined);
+  const targets = (options.formTargets ?? [])
+    .map((uri) => tppRedirectOrigin(uri))
+    .filter((o) => o !== undefined);
   c.header("X-Frame-Options", "DENY");
   c.header(
     "Content-Security-Policy",
@@ -58,13 +62,6 @@ export function securityHeaders(c: Context, options: { formTargets?: string[] } 
   c.header("Referrer-Policy", "same-origin");
   c.header("X-Content-Type-Options", "nosniff");
   c.header("Cache-Control", "no-store");
-}
-
-/** The origin of an http(s) URI, as a CSP source; nothing for anything else. */
-function originOf(uri: string): string | undefined {
-  if (!URL.canParse(uri)) return undefined;
-  const url = new URL(uri);
-  return url.protocol === "https:" || url.protocol === "http:" ? url.origin : undefined;
 }
 
 /**

@@ -977,6 +977,18 @@ describe("transactions", () => {
     expect(balances).toEqual({ closingBooked: "-190.00", expected: "-194.99", interimAvailable: "-194.99" });
     const detail = await read(`/accounts/${account.id}/transactions/OUT-1`, consentId);
     expect(detail.body.transactionsDetails.transactionDetails.transactionId).toBe("OUT-1");
+    // Accept headers that admit JSON, as clients send them.
+    for (const accept of [
+      "application/json",
+      "*/*",
+      "application/json, text/plain;q=0.5",
+      "application/*;q=0.8",
+    ]) {
+      const answered = await bank.xs2a(`${base}booked`, {
+        headers: { "Consent-ID": consentId, "PSU-IP-Address": "192.0.2.10", Accept: accept },
+      });
+      expect(answered.status).toBe(200);
+    }
   });
 });
 

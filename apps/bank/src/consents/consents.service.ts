@@ -606,9 +606,10 @@ export async function scaLogin(
   // An account the PSU cannot see used to surface only after the TAN; no TAN of this PSU can ever grant it, so
   // the PSU learns it now, and the TPP gets its answer (a renewal keeps the grant as it is, so it is not asked).
   if (pending.consent.status !== "valid") {
-    const iban = unseenIban(pending.consent.access as AccountAccess, accounts);
-    if (iban !== undefined) {
-      if (await giveUp(deps, pending)) return { outcome: "noAccess", iban };
+    // The grant as it would be resolved after the TAN (the PSU's choice of accounts comes later, so none yet).
+    const grant = resolveGrant(pending.consent.access as AccountAccess, accounts, undefined);
+    if ("problem" in grant && grant.problem === "noAccess") {
+      if (await giveUp(deps, pending)) return { outcome: "noAccess", iban: grant.iban };
       return { outcome: "closed", reason: await closedMeanwhile(deps, pending, "failed") };
     }
   }
@@ -647,17 +648,6 @@ export async function viewableAccounts(deps: BankDeps, psuId: string) {
     .orderBy("accounts.parent_id", (ob) => ob.nullsFirst())
     .orderBy("accounts.iban")
     .execute();
-}
-
-/** The first IBAN the consent names that is not among the PSU's viewable accounts (none for a global scope). */
-function unseenIban(access: AccountAccess, accounts: { iban: string }[]): string | undefined {
-  const seen = new Set(accounts.map((a) => a.iban));
-  for (const scope of ["accounts", "balances", "transactions"] as const) {
-    for (const ref of access[scope] ?? []) {
-      if (!seen.has(normalizeIban(ref.iban ?? "") ?? "")) return ref.iban ?? "";
-    }
-  }
-  return undefined;
 }
 
 type Grant = { rows: { account_id: string; scope: ConsentScope }[]; access: AccountAccess };

@@ -48,9 +48,11 @@ export async function listApprovalRequests(deps: BankDeps, psuId: string): Promi
   const requests: ApprovalRequest[] = [];
   for (const row of await listDecoupledRequests(deps, psuId)) {
     const pending = await loadPendingSca(deps, row.consent_id, row.authorisation_id);
-    const { consent } = pending;
-    // A consent that ended meanwhile (revoked, expired, terminated) leaves nothing to approve.
+    const { consent, authorisation } = pending;
+    // A consent that ended meanwhile (revoked, expired, terminated), or a request that ran out of time as it was
+    // read (loadPendingSca fails it), leaves nothing to approve.
     if (consent.status !== "received" && consent.status !== "valid") continue;
+    if (authorisation.sca_status === "failed") continue;
     requests.push({
       kind: "consent",
       ref: { kind: "consent", resourceId: row.consent_id, authorisationId: row.authorisation_id },

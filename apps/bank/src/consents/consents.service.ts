@@ -366,8 +366,9 @@ export async function getAuthorisationStatus(
  * A redirect-SCA link is good for this long from the moment the TPP started the authorisation (measured with
  * the bank's clock, so the sandbox's clock offset moves it): long enough to log in and find the TAN, short
  * enough that a link left in a browser history or an e-mail is worth nothing later. Banks use minutes; 30
- * leaves room for a PSU who first has to look up their login. After it the authorisation fails (scaStatus
- * failed, as the spec's lifecycle lets the bank end it) and a consent still waiting for it is rejected.
+ * leaves room for a PSU who first has to look up their login. A decoupled request in the banking app lasts
+ * as long. After it the authorisation fails (scaStatus failed, as the spec's lifecycle lets the bank end it) and
+ * a consent still waiting for it is rejected.
  */
 export const SCA_LINK_LIFETIME_MINUTES = 30;
 /** The login step's token carries the PSU to the TAN step for this long; after it, as above. */
@@ -429,11 +430,9 @@ export type ScaClosed =
 
 type ScaRecords = Pick<PendingSca, "consent" | "authorisation">;
 
+/** The authorisation (a redirect link, or a request in the banking app) outlived SCA_LINK_LIFETIME_MINUTES. */
 function linkExpired(deps: BankDeps, authorisation: PendingSca["authorisation"]): boolean {
-  return (
-    authorisation.sca_approach === "REDIRECT" &&
-    deps.clock.now().getTime() > authorisation.created_at.getTime() + minutes(SCA_LINK_LIFETIME_MINUTES)
-  );
+  return deps.clock.now().getTime() > authorisation.created_at.getTime() + minutes(SCA_LINK_LIFETIME_MINUTES);
 }
 
 /** Whether the PSU may still act on an authorisation in each status (a record: a new status must be placed). */

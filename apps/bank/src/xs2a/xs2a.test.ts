@@ -260,6 +260,34 @@ describe("consent lifecycle", () => {
     expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe("valid");
   });
 
+  it("ends a decoupled request the PSU leaves unanswered, as a redirect link, after 30 minutes", async () => {
+    const customer = await createCustomer(bank.db);
+    const created = await createConsent(consentBody([customer.accounts[0]!.iban]), {
+      "TPP-Redirect-Preferred": "false",
+      "PSU-ID": customer.login,
+    });
+    const { listApprovalRequests } = await import("../banking-app/approvals.service.ts");
+    const { approveDecoupled } = await import("../consents/consents.service.ts");
+    const [request] = await listApprovalRequests(bank.deps, customer.psuId);
+    expect(request).toBeDefined();
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.set("2026-11-23T10:29:00Z"); // still open a minute before its end
+      expect(await listApprovalRequests(bank.deps, customer.psuId)).toHaveLength(1);
+      bank.clock.set("2026-11-23T10:31:00Z");
+      expect(await listApprovalRequests(bank.deps, customer.psuId)).toEqual([]);
+      expect((await bank.xs2a(created.body._links.scaStatus.href)).body.scaStatus).toBe("failed");
+      expect((await bank.xs2a(`/consents/${created.body.consentId}`)).body.consentStatus).toBe("rejected");
+      await expect(
+        approveDecoupled(bank.deps, customer.psuId, created.body.consentId, request!.ref.authorisationId, {
+          tan: "123456",
+        }),
+      ).rejects.toMatchObject({ code: "STATUS_INVALID" });
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
   it("refuses to renew a consent's SCA in another PSU's app, and never hands the consent over", async () => {
     const { customer, consentId } = await connected();
     const stranger = await createCustomer(bank.db);

@@ -14,13 +14,19 @@ import { xs2aRoutes } from "./xs2a/xs2a.routes.ts";
 export function createApp(deps: BankDeps) {
   const app = new Hono();
 
+  // The sandbox API is JSON both ways: its errors too, with the field they are about.
+  const isSandboxApi = (c: Context) =>
+    deps.sandboxApi && (c.req.path === "/sandbox" || c.req.path.startsWith("/sandbox/"));
+  // Every page of the bank (online banking, SCA, error pages) gets the online-banking headers; the JSON
+  // interfaces do not. The SCA pages widen form-action for their TPP (sca.routes.ts).
+  app.use("*", async (c, next) => {
+    if (!c.req.path.startsWith("/xs2a/") && c.req.path !== "/health" && !isSandboxApi(c)) securityHeaders(c);
+    await next();
+  });
   app.get("/health", (c) => c.json({ status: "ok" }));
   app.route("/xs2a/v1", xs2aRoutes(deps));
   app.route("/sca", scaRoutes(deps));
   if (deps.sandboxApi) app.route("/sandbox", sandboxRoutes(deps));
-  // The sandbox API is JSON both ways: its errors too, with the field they are about.
-  const isSandboxApi = (c: Context) =>
-    deps.sandboxApi && (c.req.path === "/sandbox" || c.req.path.startsWith("/sandbox/"));
   app.route("/", webRoutes(deps));
 
   app.notFound((c) => {
@@ -28,7 +34,6 @@ export function createApp(deps: BankDeps) {
       return c.json(tppMessages("SERVICE_INVALID", "This endpoint does not exist."), 405);
     }
     if (isSandboxApi(c)) return c.json(sandboxError("RESOURCE_UNKNOWN", "No such sandbox endpoint."), 404);
-    securityHeaders(c);
     return c.html(errorPage(c, 404, translator(c).t("web.notFound")), 404);
   });
 
@@ -47,7 +52,6 @@ export function createApp(deps: BankDeps) {
         return c.json(sandboxError(error.code, error.message, error.path), error.status as 400);
       }
       // The service's text is English, written for TPPs; a page says what happened in the PSU's language.
-      securityHeaders(c);
       const { t } = translator(c);
       const text = error.status === 404 ? t("web.notFound") : t("web.requestFailed");
       return c.html(errorPage(c, error.status, text), error.status as 400);
@@ -61,7 +65,6 @@ export function createApp(deps: BankDeps) {
     });
     if (xs2a) return c.body(null, 500);
     if (isSandboxApi(c)) return c.json(sandboxError("INTERNAL_ERROR", "Internal error."), 500);
-    securityHeaders(c);
     return c.html(errorPage(c, 500, translator(c).t("web.internalError")), 500);
   });
 

@@ -1,6 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { BankDB } from "./db/schema.ts";
+import { sameToken } from "./psus/sessions.service.ts";
 
 /**
  * The bank's secret for one purpose, made at the first start and kept in the database, so that what it signed
@@ -30,9 +31,7 @@ export function verified(key: Buffer, signed: string): string | undefined {
   const dot = signed.lastIndexOf(".");
   if (dot < 0) return undefined;
   const text = signed.slice(0, dot);
-  const given = Buffer.from(signed.slice(dot + 1), "base64url");
-  const expected = Buffer.from(mac(key, text), "base64url");
-  return given.length === expected.length && timingSafeEqual(given, expected) ? text : undefined;
+  return sameToken(signed.slice(dot + 1), mac(key, text)) ? text : undefined;
 }
 
 const mac = (key: Buffer, text: string) =>

@@ -546,12 +546,13 @@ async function closedMeanwhile(deps: BankDeps, pending: ScaRecords, fallback: Sc
 
 /**
  * Where the PSU goes back to the TPP: its redirect URI after success, its nok URI (else the redirect URI)
- * otherwise. Only http(s): the URIs come from the TPP, and anything else never becomes a link or a redirect.
+ * otherwise. Only a URI the SCA pages' CSP allows as a form target (tppRedirectOrigin): the URIs come from the
+ * TPP, and anything else never becomes a link or a redirect.
  */
 export function tppReturnUri(pending: ScaRecords, outcome: "ok" | "nok"): string | undefined {
   const { redirect_uri: ok, nok_redirect_uri: nok } = pending.authorisation;
   const uri = outcome === "ok" ? ok : (nok ?? ok);
-  return uri && /^https?:\/\//i.test(uri) ? uri : undefined;
+  return uri && tppRedirectOrigin(uri) ? uri : undefined;
 }
 
 const returnUri = (deps: BankDeps, pending: ScaRecords, outcome: "ok" | "nok") =>

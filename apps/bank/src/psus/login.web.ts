@@ -16,7 +16,6 @@ import {
   postedCsrf,
   requirePsu,
   safeNext,
-  securityHeaders,
   sessionToken,
   setSessionCookie,
   type WebEnv,
@@ -34,7 +33,6 @@ export function loginRoutes(deps: BankDeps) {
   const app = new Hono<WebEnv>();
 
   app.get("/login", async (c) => {
-    securityHeaders(c);
     if (await resumeSession(deps, sessionToken(c))) return c.redirect(safeNext(c.req.query("next")), 303);
     const notice = c.req.query("loggedOut")
       ? "login.loggedOut"
@@ -47,7 +45,6 @@ export function loginRoutes(deps: BankDeps) {
   });
 
   app.post("/login", async (c) => {
-    securityHeaders(c);
     const form = await c.req.parseBody();
     const field = (name: string) => {
       const value = form[name];

@@ -23,13 +23,6 @@ import { securityHeaders } from "../web/session.ts";
 export function scaRoutes(deps: BankDeps) {
   const app = new Hono();
 
-  // The online-banking headers on every SCA page, error pages included (no framing of the TAN form, no
-  // caching of the consent's details).
-  app.use("*", async (c, next) => {
-    securityHeaders(c);
-    await next();
-  });
-
   /** The authorisation behind the link, or undefined for a link the bank does not know. */
   const load = async (c: Context) => {
     try {

@@ -101,7 +101,6 @@ export function safeNext(next: string | undefined): string {
  */
 export function requirePsu(deps: BankDeps): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
-    securityHeaders(c);
     const token = sessionToken(c);
     const session = await resumeSession(deps, token);
     const safe = c.req.method === "GET" || c.req.method === "HEAD";

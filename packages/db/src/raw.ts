@@ -1,6 +1,6 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import postgres from "postgres";
-import type { PreparedStatement } from "./prepared.ts";
+import { type PreparedStatement, runPrepared } from "./prepared.ts";
 
 /**
  * A row as the database sent it: each column's value in PostgreSQL's text form, as UTF-8 bytes; null for NULL.
@@ -58,10 +58,8 @@ export function postgresRawReader(url: string, maxConnections: number): RawReade
 export function embeddedRawReader(db: Kysely<any>): RawReader {
   return {
     async rows(statement, values) {
-      const result = await db.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(statement.text, [...values]),
-      );
-      return result.rows.map((row) => Object.values(row).map(toBytes)) as never[];
+      const rows = (await runPrepared(db, statement, values)) as unknown as Record<string, unknown>[];
+      return rows.map((row) => Object.values(row).map(toBytes)) as never[];
     },
     close: async () => {},
   };

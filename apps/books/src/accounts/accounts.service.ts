@@ -629,11 +629,7 @@ export interface AccountChoice {
   importFrom: string;
 }
 
-/**
- * The chosen IBANs become bank accounts, each with its first sync queued in the same transaction. An IBAN
- * connected before and since disconnected is linked again and keeps its history; an IBAN connected now
- * moves to this consent by itself (moveCoveredAccounts).
- */
+/** Whether the bank offers an IBAN that is active on another connection of the organisation. */
 async function offersConnectedAccount(
   deps: Deps,
   auth: AuthContext,
@@ -647,6 +643,11 @@ async function offersConnectedAccount(
   return false;
 }
 
+/**
+ * The chosen IBANs become bank accounts, each with its first sync queued in the same transaction. An IBAN
+ * connected before and since disconnected is linked again and keeps its history; an IBAN connected now
+ * moves to this consent by itself (moveCoveredAccounts).
+ */
 export async function completeConnect(
   deps: Deps,
   auth: AuthContext,

@@ -219,7 +219,7 @@ export async function recordProgress(
   return Number(updated.numUpdatedRows) === 1;
 }
 
-type SyncOutcome =
+export type SyncOutcome =
   | { status: "succeeded"; now: Date }
   | { status: "failed" | "cancelled"; now: Date; errorCode: string; errorMessage: string }
   | {

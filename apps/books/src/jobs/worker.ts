@@ -18,6 +18,7 @@ import {
   enqueueSyncJob,
   failLostSyncJobs,
   finishSyncJob,
+  type SyncOutcome,
   startSyncJob,
 } from "./jobs.repository.ts";
 import { LOST_SYNC_QUEUE, RETRY_LIMIT, SYNC_QUEUE, type SyncJobData } from "./queue.ts";
@@ -95,7 +96,7 @@ async function runClaimedJob(
 async function settle(
   deps: SyncDeps,
   job: ClaimedSyncJob,
-  finish: Parameters<typeof finishSyncJob>[3],
+  finish: SyncOutcome,
   outcome: JobOutcome,
   also?: (trx: Transaction<BooksDatabase>) => Promise<void>,
 ): Promise<JobOutcome> {
@@ -200,7 +201,7 @@ export async function runDueJobs(deps: SyncDeps, options: RunOptions = {}): Prom
  * A job pg-boss failed itself on its last attempt (no heartbeat, or past its expiry) lands in the dead
  * letter queue; its run is marked failed there, so it does not show as running for ever.
  */
-export async function failLostSyncs(deps: SyncDeps): Promise<void> {
+async function failLostSyncs(deps: SyncDeps): Promise<void> {
   await deps.jobs.syncClock();
   const dead = await deps.jobs.boss.fetch<SyncJobData>(LOST_SYNC_QUEUE, {
     batchSize: 50,

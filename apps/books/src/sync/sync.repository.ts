@@ -23,6 +23,8 @@ export interface SyncTarget {
   consentIdSealed: string | null;
   frequencyPerDay: number;
   lastScaAt: Date | null;
+  /** The value date of the oldest pending entry books holds for the account (readWindowStart reaches back to it). */
+  oldestPendingDate: string | null;
 }
 
 export function findSyncTarget(db: Db, accountId: string): Promise<SyncTarget | undefined> {
@@ -46,6 +48,12 @@ export function findSyncTarget(db: Db, accountId: string): Promise<SyncTarget | 
       "c.consent_id_sealed as consentIdSealed",
       "c.frequency_per_day as frequencyPerDay",
       "c.last_sca_at as lastScaAt",
+      (eb) =>
+        eb
+          .selectFrom("bank_pending_transactions as p")
+          .select((sub) => sub.fn.min<string | null>("p.value_date").as("oldest"))
+          .whereRef("p.bank_account_id", "=", "a.id")
+          .as("oldestPendingDate"),
     ])
     .where("a.id", "=", accountId)
     .executeTakeFirst();
@@ -240,16 +248,6 @@ export async function externalIdsFrom(db: Db, accountId: string, dateFrom: strin
     select json_agg(external_id) as ids from bank_transactions
     where bank_account_id = ${accountId} and booking_date >= ${dateFrom}`.execute(db);
   return new Set(rows[0]?.ids ?? []);
-}
-
-/** The value date of the oldest pending entry books holds for the account, or null. */
-export async function oldestPendingDate(db: Db, accountId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom("bank_pending_transactions")
-    .select((eb) => eb.fn.min("value_date").as("oldest"))
-    .where("bank_account_id", "=", accountId)
-    .executeTakeFirst();
-  return (row?.oldest as string | null | undefined) ?? null;
 }
 
 export async function replacePendingTransactions(

@@ -25,7 +25,6 @@ import {
   findSyncTarget,
   importedTotals,
   insertBookedTransactions,
-  oldestPendingDate,
   openOrUpdateGap,
   replacePendingTransactions,
   type SyncTarget,
@@ -106,15 +105,15 @@ export interface SyncOptions {
  * the overlap as margin): a card hold entered before the overlap must not vanish while the bank still has it.
  */
 export function readWindowStart(
-  target: Pick<SyncTarget, "importFrom" | "lastBookedDate" | "lastScaAt">,
-  options: { today: string; now: Date; gapOpen: boolean; oldestPending: string | null },
+  target: Pick<SyncTarget, "importFrom" | "lastBookedDate" | "lastScaAt" | "oldestPendingDate">,
+  options: { today: string; now: Date; gapOpen: boolean },
 ): string {
   let wanted =
     target.lastBookedDate && !options.gapOpen
       ? maxDate(target.importFrom, addDays(target.lastBookedDate, -OVERLAP_DAYS))
       : target.importFrom;
-  if (options.oldestPending !== null) {
-    wanted = maxDate(target.importFrom, minDate(wanted, addDays(options.oldestPending, -OVERLAP_DAYS)));
+  if (target.oldestPendingDate !== null) {
+    wanted = maxDate(target.importFrom, minDate(wanted, addDays(target.oldestPendingDate, -OVERLAP_DAYS)));
   }
   const freshSca =
     target.lastScaAt !== null && options.now.getTime() - target.lastScaAt.getTime() < FRESH_SCA_MS;
@@ -141,8 +140,7 @@ export async function syncAccount(
   const now = clock.now();
   const today = berlinDate(now);
   const gapOpen = (await findOpenGap(db, target.accountId)) !== undefined;
-  const oldestPending = await oldestPendingDate(db, target.accountId);
-  const dateFrom = readWindowStart(target, { today, now, gapOpen, oldestPending });
+  const dateFrom = readWindowStart(target, { today, now, gapOpen });
 
   const attended = job.psuIpAddress !== null;
   if (!attended) {

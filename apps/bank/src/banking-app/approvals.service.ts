@@ -4,6 +4,7 @@ import {
   listDecoupledRequests,
   loadPendingSca,
   rejectDecoupled,
+  scaClosedReason,
 } from "../consents/consents.service.ts";
 import type { BankDeps } from "../deps.ts";
 
@@ -48,11 +49,10 @@ export async function listApprovalRequests(deps: BankDeps, psuId: string): Promi
   const requests: ApprovalRequest[] = [];
   for (const row of await listDecoupledRequests(deps, psuId)) {
     const pending = await loadPendingSca(deps, row.consent_id, row.authorisation_id);
-    const { consent, authorisation } = pending;
-    // A consent that ended meanwhile (revoked, expired, terminated), or a request that ran out of time as it was
-    // read (loadPendingSca fails it), leaves nothing to approve.
-    if (consent.status !== "received" && consent.status !== "valid") continue;
-    if (authorisation.sca_status === "failed") continue;
+    const { consent } = pending;
+    // A consent that ended meanwhile (revoked, expired, terminated), or a request past its lifetime (a renewal
+    // of a consent in force included), leaves nothing to approve: the check the redirect pages make.
+    if (await scaClosedReason(deps, pending)) continue;
     requests.push({
       kind: "consent",
       ref: { kind: "consent", resourceId: row.consent_id, authorisationId: row.authorisation_id },

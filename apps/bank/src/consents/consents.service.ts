@@ -558,20 +558,14 @@ export function tppReturnUri(pending: ScaRecords, outcome: "ok" | "nok"): string
 const returnUri = (deps: BankDeps, pending: ScaRecords, outcome: "ok" | "nok") =>
   tppReturnUri(pending, outcome) ?? deps.publicUrl;
 
-/** Only for the decoupled approval, which has its own page and words; the redirect pages use scaClosedReason. */
-function assertOpen(pending: PendingSca) {
-  const status = pending.authorisation.sca_status;
-  if (!isOpen(status)) {
-    throw new AppError(
-      "STATUS_INVALID",
-      status === "failed"
-        ? "This authorisation has already failed."
-        : "This authorisation has already been completed.",
-    );
-  }
-  if (pending.consent.status !== "received" && pending.consent.status !== "valid") {
-    throw new AppError("STATUS_INVALID", `The consent is ${pending.consent.status}.`);
-  }
+/** The decoupled approval's words for why an authorisation is closed (the redirect pages have their own). */
+function closedError(reason: ScaClosed): AppError {
+  return new AppError(
+    "STATUS_INVALID",
+    reason === "approved" || reason === "used"
+      ? "This authorisation has already been completed."
+      : "This authorisation is no longer open.",
+  );
 }
 
 export type ViewableAccount = Awaited<ReturnType<typeof viewableAccounts>>[number];
@@ -925,7 +919,8 @@ export async function approveDecoupled(
   input: { tan: string; accountIds?: string[] | undefined },
 ) {
   const pending = await loadPendingSca(deps, consentId, authorisationId);
-  assertOpen(pending);
+  const closed = await scaClosedReason(deps, pending);
+  if (closed) throw closedError(closed);
   if (pending.authorisation.sca_approach !== "DECOUPLED" || pending.authorisation.psu_id !== psuId) {
     throw new AppError("RESOURCE_UNKNOWN", "No such request for you.");
   }
@@ -945,13 +940,8 @@ export async function approveDecoupled(
     case "noAccess":
       throw new AppError("CONSENT_INVALID", `You have no access to the account ${finished.iban}.`);
     case "closed":
-      // Approved or rejected meanwhile (another tab, another device): as assertOpen would have said.
-      throw new AppError(
-        "STATUS_INVALID",
-        finished.reason === "approved" || finished.reason === "used"
-          ? "This authorisation has already been completed."
-          : "This authorisation is no longer open.",
-      );
+      // Approved or rejected meanwhile (another tab, another device).
+      throw closedError(finished.reason);
     default: {
       const never: never = outcome;
       throw new Error(`unhandled outcome ${String(never)}`);

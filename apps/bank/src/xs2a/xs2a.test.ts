@@ -260,6 +260,41 @@ describe("consent lifecycle", () => {
     expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe("valid");
   });
 
+  it("ends a decoupled renewal of a consent in force after 30 minutes, and leaves the consent as it was", async () => {
+    const customer = await createCustomer(bank.db);
+    const decoupled = { "TPP-Redirect-Preferred": "false", "PSU-ID": customer.login };
+    const created = await createConsent(consentBody([customer.accounts[0]!.iban]), decoupled);
+    const { listApprovalRequests } = await import("../banking-app/approvals.service.ts");
+    const { approveDecoupled } = await import("../consents/consents.service.ts");
+    const [first] = await listApprovalRequests(bank.deps, customer.psuId);
+    await approveDecoupled(bank.deps, customer.psuId, created.body.consentId, first!.ref.authorisationId, {
+      tan: "123456",
+    });
+    const renewal = await bank.xs2a(`/consents/${created.body.consentId}/authorisations`, {
+      method: "POST",
+      headers: { ...decoupled, "PSU-IP-Address": "192.0.2.10" },
+    });
+    expect(renewal.status).toBe(201);
+    const [request] = await listApprovalRequests(bank.deps, customer.psuId);
+    expect(request?.renewal).toBe(true);
+    const before = bank.clock.now().toISOString();
+    try {
+      bank.clock.set("2026-11-23T10:31:00Z");
+      expect(await listApprovalRequests(bank.deps, customer.psuId)).toEqual([]);
+      await expect(
+        approveDecoupled(bank.deps, customer.psuId, created.body.consentId, request!.ref.authorisationId, {
+          tan: "123456",
+        }),
+      ).rejects.toMatchObject({ code: "STATUS_INVALID" });
+      expect((await bank.xs2a(renewal.body._links.scaStatus.href)).body.scaStatus).toBe("failed");
+      expect((await bank.xs2a(`/consents/${created.body.consentId}/status`)).body.consentStatus).toBe(
+        "valid",
+      );
+    } finally {
+      bank.clock.set(before);
+    }
+  });
+
   it("ends a decoupled request the PSU leaves unanswered, as a redirect link, after 30 minutes", async () => {
     const customer = await createCustomer(bank.db);
     const created = await createConsent(consentBody([customer.accounts[0]!.iban]), {

@@ -273,7 +273,8 @@ async function load(urls: string[], headers: Record<string, string>, database: s
   return {
     ...result,
     nodeUsPerRequest: perRequestUs(cpu.selfSeconds),
-    pgUsPerRequest: perRequestUs(cpu.pgSeconds ?? 0),
+    // null, not 0, when the database's CPU cannot be read (a server on another machine).
+    pgUsPerRequest: cpu.pgSeconds === null ? null : perRequestUs(cpu.pgSeconds),
     loadAverage: cpu.loadAverage,
   };
 }
@@ -323,7 +324,7 @@ async function readAlone(
   return {
     rps: done / seconds,
     nodeUsPerRequest: Math.round((cpu.selfSeconds * 1e6) / done),
-    pgUsPerRequest: Math.round(((cpu.pgSeconds ?? 0) * 1e6) / done),
+    pgUsPerRequest: cpu.pgSeconds === null ? null : Math.round((cpu.pgSeconds * 1e6) / done),
   };
 }
 

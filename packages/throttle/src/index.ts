@@ -12,8 +12,8 @@ import { type ColumnType, type Kysely, sql } from "kysely";
  * per window, however many requests arrive at once.
  */
 
-/** The table, as each app declares it (migrations of its own). */
-export interface LoginThrottleTable {
+/** The columns this package reads and writes; each app creates the table in its own migrations and schema. */
+interface LoginThrottleTable {
   key: string;
   failures: number;
   window_started_at: ColumnType<Date, Date | string, Date | string>;
